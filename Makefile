@@ -1,0 +1,29 @@
+# Two entry points (README.md): `make book` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# reinstall when the dependency list changes
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: book test setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[book,test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+# the book: executes the notebooks (results mode) and writes _build/html/index.html
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all -W --keep-going .
+	@echo "open _build/html/index.html"
+
+# unit tests, every notebook in smoke size (nbval), and one strict book build in a temp folder
+test: $(STAMP)
+	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+clean:
+	rm -rf _build $(VENV)

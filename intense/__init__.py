@@ -1,0 +1,30 @@
+"""InTense: interpretable tensor fusion (Varshneya et al.), a literate reproduction.
+
+The public names follow the paper's sections:
+
+- Sec. 3.2: `VBN` (eq. 5-7), `MNL` (eq. 3), relevance scores (eq. 4)
+- Sec. 3.3: `center_interaction` (eq. 9), `IterBN` (eq. 9-10), `InTense` (eq. 8)
+"""
+
+from .encoders import MLPEncoder
+from .fusion import FusionHead, block_norm_penalty, relevance_scores
+from .models import MNL, InTense
+from .train import train_steps
+from .norms import VBN, IterBN, NaiveInteractionNorm, center_interaction, outer_product
+
+__all__ = [
+    "VBN",
+    "IterBN",
+    "NaiveInteractionNorm",
+    "center_interaction",
+    "outer_product",
+    "FusionHead",
+    "block_norm_penalty",
+    "relevance_scores",
+    "MNL",
+    "InTense",
+    "MLPEncoder",
+    "train_steps",
+]
+
+__version__ = "0.1.0"

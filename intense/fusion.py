@@ -1,0 +1,90 @@
+"""The interpretable fusion layer: block-norm penalty (eq. 3) and relevance scores (eq. 4).
+
+One linear layer reads the concatenation of all normalised blocks (each modality and
+each modelled interaction). Its weight matrix W (outputs x features) splits into
+column blocks W_b, one per block b, in the same order as the features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["check_p", "block_norm_penalty", "relevance_scores", "FusionHead"]
+
+
+def check_p(p: float) -> float:
+    """eq. 2 requires 1 <= p < infinity (so that 1 <= q < 2)."""
+    p = float(p)
+    if not 1.0 <= p < float("inf"):
+        raise ValueError(f"p must satisfy 1 <= p < inf (Sec. 3.2), got {p}")
+    return p
+
+
+def block_norm_penalty(norms: Tensor, p: float, reg_param: float) -> Tensor:
+    """eq. 3's fusion-layer term: Lambda * (sum_b ||W_b||^q)^(2/q), q = 2p / (p + 1)."""
+    q = 2.0 * p / (p + 1.0)
+    return reg_param * norms.pow(q).sum().pow(2.0 / q)
+
+
+def relevance_scores(norms: Tensor, p: float) -> Tensor:
+    """eq. 4 (exponent as derived in Prop. A.3 / eq. 17 with A_b = Lambda ||W_b||^2):
+
+        beta_b = ||W_b||^(2/(p+1)) / (sum_b' ||W_b'||^(2p/(p+1)))^(1/p)
+
+    so that ||beta||_p = 1 (for p = 1 the scores sum to one). The paper prints the
+    numerator's exponent as p/(p+1); see book/mnl.md for why 2/(p+1) is the right one.
+    """
+    denominator = norms.pow(2.0 * p / (p + 1.0)).sum().pow(1.0 / p)
+    if denominator <= 0:
+        raise ValueError("every fusion weight block is zero: relevance scores are undefined")
+    return norms.pow(2.0 / (p + 1.0)) / denominator
+
+
+class FusionHead(nn.Module):
+    """Concatenate blocks, apply one linear layer; expose eq. 3 and eq. 4 over its blocks."""
+
+    def __init__(
+        self,
+        block_dims: Sequence[int],
+        block_names: Sequence[str],
+        output_dim: int,
+        p: float = 1.0,
+        reg_param: float = 0.05,
+    ) -> None:
+        super().__init__()
+        if len(block_dims) != len(block_names):
+            raise ValueError("one name per block is needed")
+        if len(set(block_names)) != len(block_names):
+            raise ValueError(f"block names must be unique, got {list(block_names)}")
+        if output_dim < 1:
+            raise ValueError(f"output_dim must be >= 1, got {output_dim}")
+        if reg_param < 0:
+            raise ValueError(f"reg_param (Lambda) must be >= 0, got {reg_param}")
+        self.block_dims = [int(d) for d in block_dims]
+        self.block_names = list(block_names)
+        self.p = check_p(p)
+        self.reg_param = float(reg_param)
+        self.linear = nn.Linear(sum(self.block_dims), output_dim)
+
+    def forward(self, blocks: Sequence[Tensor]) -> Tensor:
+        flat = [b.flatten(1) for b in blocks]  # each (B, d_b)
+        for name, b, d in zip(self.block_names, flat, self.block_dims):
+            if b.shape[1] != d:
+                raise ValueError(f"block {name!r} has {b.shape[1]} features, expected {d}")
+        return self.linear(torch.cat(flat, dim=1))  # (B, sum d_b) -> (B, output_dim)
+
+    def block_norms(self) -> Tensor:
+        """||W_b||_F for every block, in block order: (n_blocks,). The bias is excluded."""
+        weight_blocks = torch.split(self.linear.weight, self.block_dims, dim=1)
+        return torch.stack([w.norm() for w in weight_blocks])
+
+    def penalty(self) -> Tensor:
+        return block_norm_penalty(self.block_norms(), self.p, self.reg_param)
+
+    def relevance(self) -> dict[str, float]:
+        with torch.no_grad():
+            scores = relevance_scores(self.block_norms(), self.p)
+        return dict(zip(self.block_names, scores.cpu().tolist()))

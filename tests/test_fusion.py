@@ -1,0 +1,70 @@
+"""The fusion layer: block-norm penalty (eq. 3) and relevance scores (eq. 4)."""
+
+import pytest
+import torch
+
+from intense import FusionHead, block_norm_penalty, relevance_scores
+
+
+def head(p=1.0, reg_param=0.05, seed=0):
+    torch.manual_seed(seed)
+    return FusionHead([3, 4, 8], ["1", "2", "1x2"], output_dim=2, p=p, reg_param=reg_param)
+
+
+def test_penalty_for_p1_is_squared_sum_of_block_frobenius_norms():
+    h = head(p=1.0, reg_param=0.3)
+    w = h.linear.weight.detach()
+    norms = [w[:, :3].norm(), w[:, 3:7].norm(), w[:, 7:].norm()]
+    torch.testing.assert_close(h.penalty(), 0.3 * sum(norms) ** 2)
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 3.0])
+def test_penalty_is_eq3_with_q_2p_over_p_plus_1(p):
+    norms = torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64)
+    q = 2 * p / (p + 1)
+    expected = 0.05 * (norms.pow(q).sum()) ** (2 / q)
+    torch.testing.assert_close(block_norm_penalty(norms, p, 0.05), expected)
+
+
+def test_penalty_ignores_bias_and_is_differentiable():
+    h = head()
+    before = h.penalty().item()
+    with torch.no_grad():
+        h.linear.bias.fill_(100.0)
+    assert h.penalty().item() == before
+    h.penalty().backward()
+    assert h.linear.weight.grad.abs().sum() > 0
+    assert h.linear.bias.grad is None
+
+
+def test_relevance_for_p1_sums_to_one_and_follows_block_norms():
+    h = head(p=1.0)
+    scores = h.relevance()
+    assert list(scores) == ["1", "2", "1x2"]
+    assert sum(scores.values()) == pytest.approx(1.0)
+    norms = h.block_norms().detach()
+    assert list(scores.values()) == pytest.approx((norms / norms.sum()).tolist())
+
+
+@pytest.mark.parametrize("p", [1.5, 2.0, 4.0])
+def test_relevance_has_unit_p_norm(p):
+    scores = torch.tensor(list(head(p=p).relevance().values()))
+    assert scores.pow(p).sum().pow(1 / p).item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_relevance_zero_block_gets_zero_score():
+    norms = torch.tensor([0.0, 1.0, 3.0])
+    assert relevance_scores(norms, 1.0).tolist() == pytest.approx([0.0, 0.25, 0.75])
+
+
+def test_bad_parameters():
+    with pytest.raises(ValueError, match="1 <= p"):
+        head(p=0.5)
+    with pytest.raises(ValueError, match="reg_param"):
+        head(reg_param=-1.0)
+    with pytest.raises(ValueError, match="unique"):
+        FusionHead([1, 1], ["a", "a"], 1)
+    with pytest.raises(ValueError, match="all|zero"):
+        relevance_scores(torch.zeros(3), 1.0)
+    with pytest.raises(ValueError, match="block '2' has 5 features"):
+        head()([torch.randn(2, 3), torch.randn(2, 5), torch.randn(2, 8)])

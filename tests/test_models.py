@@ -1,0 +1,101 @@
+"""MNL and InTense: blocks, relevance keys, ablation switch, training, errors."""
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.functional import binary_cross_entropy_with_logits
+
+from intense import MNL, InTense, IterBN, MLPEncoder, NaiveInteractionNorm, train_steps
+from intense.data import gaussian_parity
+
+
+def encoders(n=3, d_in=4, d_out=6):
+    return [MLPEncoder(d_in, d_out, hidden=(16,)) for _ in range(n)]
+
+
+def inputs(n=3, batch=10, d_in=4):
+    return [torch.randn(batch, d_in) for _ in range(n)]
+
+
+def test_intense_default_models_every_interaction_of_order_two_and_more():
+    model = InTense(encoders(), output_dim=2)
+    assert model(inputs()).shape == (10, 2)
+    assert list(model.relevance()) == ["1", "2", "3", "1x2", "1x3", "2x3", "1x2x3"]
+    assert sum(model.relevance().values()) == pytest.approx(1.0)
+
+
+def test_interactions_by_order_list_or_name():
+    assert list(InTense(encoders(), 1, max_order=2).relevance()) == ["1", "2", "3", "1x2", "1x3", "2x3"]
+    assert list(InTense(encoders(), 1, interactions=[(1, 3)]).relevance()) == ["1", "2", "3", "1x3"]
+    named = InTense(encoders(), 1, interactions=[("t", "a")], modality_names=["a", "v", "t"])
+    assert list(named.relevance()) == ["a", "v", "t", "axt"]
+
+
+def test_interaction_blocks_have_tf_latent_dim_per_factor():
+    model = InTense(encoders(), 1, tf_latent_dim=3)
+    assert model.head.block_dims == [6, 6, 6, 9, 9, 9, 27]
+
+
+def test_mnl_has_only_unimodal_blocks():
+    model = MNL(encoders(), output_dim=1)
+    assert list(model.relevance()) == ["1", "2", "3"]
+    assert model(inputs()).shape == (10, 1)
+
+
+def test_naive_switch_replaces_iterbn():
+    assert all(isinstance(n, IterBN) for n in InTense(encoders(), 1).interaction_norms)
+    naive = InTense(encoders(), 1, interaction_norm="naive")
+    assert all(isinstance(n, NaiveInteractionNorm) for n in naive.interaction_norms)
+    assert naive(inputs()).shape == (10, 1)
+
+
+def test_eval_mode_scores_a_single_sample():
+    model = InTense(encoders(), 2)
+    model(inputs(batch=32))
+    model.eval()
+    assert model(inputs(batch=1)).shape == (1, 2)
+
+
+def test_fusion_layer_has_no_weight_decay_encoders_do():
+    model = InTense(encoders(), 2)
+    lower, fusion = model.param_groups(weight_decay=0.01)
+    assert fusion["weight_decay"] == 0.0 and lower["weight_decay"] == 0.01
+    assert {id(q) for q in fusion["params"]} == {id(model.head.linear.weight), id(model.head.linear.bias)}
+    assert len(lower["params"]) + 2 == len(list(model.parameters()))
+
+
+def test_bad_configuration_errors():
+    with pytest.raises(ValueError, match="1 <= p"):
+        InTense(encoders(), 1, p=0.5)
+    with pytest.raises(ValueError, match="unknown modality 4"):
+        InTense(encoders(), 1, interactions=[(1, 4)])
+    with pytest.raises(ValueError, match="two or more distinct"):
+        InTense(encoders(), 1, interactions=[(2, 2)])
+    with pytest.raises(ValueError, match="max_order"):
+        InTense(encoders(), 1, max_order=5)
+    with pytest.raises(ValueError, match="interaction_norm"):
+        InTense(encoders(), 1, interaction_norm="batchnorm")
+    with pytest.raises(ValueError, match="encoder_dims"):
+        InTense([nn.Sequential(nn.Linear(4, 6))], 1)
+    with pytest.raises(ValueError, match="expected 3 modality inputs"):
+        InTense(encoders(), 1)(inputs(n=2))
+
+
+def test_training_rejects_non_finite_inputs():
+    x, y = gaussian_parity(32, 3, 4)
+    x[1][3, 0] = float("nan")
+    with pytest.raises(ValueError, match="modality 2 contains NaN"):
+        train_steps(InTense(encoders(), 1), x, y[:, None], binary_cross_entropy_with_logits, steps=1)
+
+
+def test_training_on_a_pure_interaction_puts_most_relevance_on_it():
+    # the label is the XOR of modalities 1 and 2; modality 3 is noise
+    torch.manual_seed(0)
+    x, y = gaussian_parity(512, n_modalities=3, dim=4, interacting=(1, 2), seed=0)
+    model = InTense([MLPEncoder(4, 8, hidden=(32,)) for _ in range(3)], 1, tf_latent_dim=4)
+    history = train_steps(model, x, y[:, None], binary_cross_entropy_with_logits,
+                          steps=300, batch_size=128, lr=1e-2, seed=0)
+    assert history[-1] < history[0]
+    relevance = model.relevance()
+    assert max(relevance, key=relevance.get) == "1x2"
+    assert relevance["1x2"] > 0.5

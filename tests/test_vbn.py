@@ -1,0 +1,56 @@
+"""VBN (eq. 5-7)."""
+
+import pytest
+import torch
+
+from intense import VBN
+
+
+def batch(seed=0, n=64, d=5):
+    g = torch.Generator().manual_seed(seed)
+    return 3.0 * torch.randn(n, d, generator=g, dtype=torch.float64) + torch.arange(d, dtype=torch.float64)
+
+
+def test_train_mode_zero_mean_and_unit_mean_squared_norm():
+    y = VBN(5, eps=0.0).double()(batch())
+    torch.testing.assert_close(y.mean(0), torch.zeros(5, dtype=torch.float64), atol=1e-12, rtol=0)
+    torch.testing.assert_close(y.pow(2).sum(1).mean(), torch.tensor(1.0, dtype=torch.float64))
+
+
+def test_one_scalar_variance_not_per_feature():
+    x = batch()
+    y = VBN(5, eps=0.0).double()(x)
+    # every feature is divided by the same scalar, so per-feature spreads keep their ratios
+    torch.testing.assert_close(y.std(0) / y.std(0)[0], x.std(0) / x.std(0)[0])
+
+
+def test_no_affine_parameters():
+    assert list(VBN(5).parameters()) == []
+
+
+def test_eval_mode_uses_running_statistics():
+    x = batch()
+    norm = VBN(5, eps=1e-5, momentum=1.0).double()
+    norm(x)
+    mu, var = x.mean(0), (x - x.mean(0)).pow(2).sum(1).mean()
+    torch.testing.assert_close(norm.running_mean, mu)
+    torch.testing.assert_close(norm.running_var, var)
+    norm.eval()
+    new = batch(seed=1, n=1)
+    torch.testing.assert_close(norm(new), (new - mu) / torch.sqrt(var + 1e-5))
+
+
+def test_running_statistics_are_moving_averages():
+    norm = VBN(5, momentum=0.1).double()
+    x = batch()
+    norm(x)
+    torch.testing.assert_close(norm.running_mean, 0.1 * x.mean(0))
+
+
+def test_bad_input_errors():
+    with pytest.raises(ValueError, match=r"\(batch, 5\)"):
+        VBN(5)(torch.randn(4, 3))
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        VBN(5)(torch.randn(1, 5))
+    with pytest.raises(ValueError, match="momentum"):
+        VBN(5, momentum=2.0)
