@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
-__all__ = ["MLPEncoder"]
+__all__ = ["MLPEncoder", "SequenceCNN"]
 
 
 class MLPEncoder(nn.Module):
@@ -34,3 +34,28 @@ class MLPEncoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:  # (B, in_features) -> (B, out_features)
         return self.net(x)
+
+
+class SequenceCNN(nn.Module):
+    """1-D convolutions over a one-hot sequence (B, alphabet, length), global max pooling,
+    then a linear map to `out_features`: a motif detector for SynthGene's 7-mers."""
+
+    def __init__(
+        self, out_features: int = 16, alphabet: int = 4, channels: int = 16, kernel_size: int = 7,
+        layers: int = 1,
+    ) -> None:
+        super().__init__()
+        if min(out_features, alphabet, channels, kernel_size, layers) < 1:
+            raise ValueError("SequenceCNN sizes must all be >= 1")
+        self.out_features = out_features
+        convs: list[nn.Module] = []
+        width = alphabet
+        for _ in range(layers):
+            convs += [nn.Conv1d(width, channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]
+            width = channels
+        self.convs = nn.Sequential(*convs)
+        self.out = nn.Linear(channels, out_features)
+
+    def forward(self, x: Tensor) -> Tensor:  # (B, alphabet, length) -> (B, out_features)
+        pooled = self.convs(x).amax(dim=2)  # (B, channels, length) -> (B, channels)
+        return self.out(pooled)

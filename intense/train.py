@@ -1,29 +1,153 @@
-"""Training on in-memory tensors: the objective of eq. 3 minimised with AdamW.
+"""Training: the objective of eq. 3 minimised with AdamW, model selection on validation loss.
 
-    loss(model(x), y) + Lambda (sum_b ||W_b||^q)^(2/q)  +  weight decay on the encoders
+    loss(model(x), y) + Lambda (sum_b ||W_b||^q)^(2/q)  +  weight decay below the fusion layer
 
-(the loss is averaged over the mini-batch rather than summed as in the paper, which only
-rescales Lambda).
+The loss is averaged over the mini-batch rather than summed as in the paper, which only
+rescales Lambda. Data live in memory as tensors (`MultimodalData`), already encoded, so an
+epoch is a loop over index slices with no per-sample work.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
+from torch.nn.functional import binary_cross_entropy_with_logits, cross_entropy, l1_loss
 from tqdm import tqdm
 
+from .data.base import MultimodalData, Task
 from .models import InTense
 
-__all__ = ["train_steps"]
+__all__ = ["TrainConfig", "FitResult", "task_loss", "evaluate", "fit", "train_steps"]
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+
+
+def task_loss(task: Task) -> LossFn:
+    """Binary: logistic loss on one logit; multiclass: cross-entropy; regression: L1 (MAE)."""
+    if task == "binary":
+        return lambda out, y: binary_cross_entropy_with_logits(out[:, 0], y.float())
+    if task == "multiclass":
+        return lambda out, y: cross_entropy(out, y.long())
+    if task == "regression":
+        return lambda out, y: l1_loss(out[:, 0], y.float())
+    raise ValueError(f"unknown task {task!r}: use 'binary', 'multiclass' or 'regression'")
+
+
+def _correct(out: Tensor, y: Tensor, task: Task) -> Tensor:
+    if task == "binary":
+        return ((out[:, 0] > 0).float() == y).float()
+    if task == "multiclass":
+        return (out.argmax(dim=1) == y.long()).float()
+    # regression: sign agreement, samples with label 0 excluded (App. E.4)
+    keep = y != 0
+    return ((out[keep, 0] > 0) == (y[keep] > 0)).float()
+
+
+def _check_finite(inputs: Sequence[Tensor]) -> None:
+    for m, x in enumerate(inputs):
+        if x.is_floating_point() and not torch.isfinite(x).all():
+            raise ValueError(f"modality {m + 1} contains NaN or inf values; clean the inputs first")
+
+
+def _step(model: InTense, optimizer: torch.optim.Optimizer, inputs: Sequence[Tensor], targets: Tensor,
+          loss_fn: LossFn, grad_clip: float | None) -> float:
+    """One AdamW step on eq. 3's objective; returns the objective."""
+    objective = loss_fn(model(inputs), targets) + model.penalty()
+    optimizer.zero_grad(set_to_none=True)
+    objective.backward()
+    if grad_clip is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return objective.item()
+
+
+@torch.no_grad()
+def evaluate(model: InTense, data: MultimodalData, batch_size: int = 1024) -> dict[str, float]:
+    """Mean loss (without the penalty) and accuracy of `model` on `data`, in eval mode."""
+    was_training = model.training
+    model.eval()
+    loss_fn, total_loss, correct, counted = task_loss(data.task), 0.0, 0.0, 0
+    for start in range(0, len(data), batch_size):
+        inputs = [x[start:start + batch_size] for x in data.modalities]
+        y = data.labels[start:start + batch_size]
+        out = model(inputs)
+        total_loss += loss_fn(out, y).item() * y.shape[0]
+        hits = _correct(out, y, data.task)
+        correct, counted = correct + hits.sum().item(), counted + hits.numel()
+    model.train(was_training)
+    return {"loss": total_loss / len(data), "accuracy": correct / counted if counted else math.nan}
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.01  # AdamW, on everything below the fusion layer
+    scheduler_gamma: float = 0.9  # exponential LR decay per epoch
+    grad_clip: float | None = 1.0  # max gradient norm; None disables clipping
+    seed: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or not 0 < self.scheduler_gamma <= 1:
+            raise ValueError(
+                f"need epochs >= 1, batch_size >= 2, lr > 0 and 0 < scheduler_gamma <= 1; got {self}"
+            )
+
+
+@dataclass
+class FitResult:
+    history: list[dict] = field(default_factory=list)  # per epoch: losses, accuracy, relevance
+    best_epoch: int = 0
+    best_val_loss: float = math.inf
+
+
+def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: TrainConfig) -> FitResult:
+    """Train for `config.epochs`; keep the weights of the epoch with the lowest validation loss."""
+    _check_finite(train.modalities)
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = torch.optim.AdamW(model.param_groups(config.weight_decay), lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.scheduler_gamma)
+    loss_fn, result, best_state = task_loss(train.task), FitResult(), None
+    batches = math.ceil(len(train) / config.batch_size)
+    bar = tqdm(total=config.epochs * batches, desc=f"{train.name}", disable=not config.progress, leave=False)
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        order = torch.randperm(len(train), generator=generator).to(train.labels.device)
+        total = 0.0
+        for b in range(batches):
+            index = order[b * config.batch_size:(b + 1) * config.batch_size]
+            if index.numel() < 2:  # batch statistics need two samples
+                continue
+            inputs = [x[index] for x in train.modalities]
+            total += _step(model, optimizer, inputs, train.labels[index], loss_fn, config.grad_clip)
+            bar.update()
+        scheduler.step()
+        val_metrics = evaluate(model, val)
+        result.history.append({"epoch": epoch, "train_objective": total / batches, "val_loss": val_metrics["loss"],
+                               "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance()})
+        bar.set_postfix(val_loss=f"{val_metrics['loss']:.3f}", val_acc=f"{val_metrics['accuracy']:.3f}")
+        if val_metrics["loss"] < result.best_val_loss:
+            result.best_epoch, result.best_val_loss = epoch, val_metrics["loss"]
+            best_state = copy.deepcopy(model.state_dict())
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return result
 
 
 def train_steps(
     model: InTense,
     inputs: Sequence[Tensor],
     targets: Tensor,
-    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    loss_fn: LossFn,
     *,
     steps: int = 300,
     batch_size: int = 64,
@@ -32,25 +156,20 @@ def train_steps(
     seed: int = 0,
     progress: bool = False,
 ) -> list[float]:
-    """Run `steps` AdamW steps on random mini-batches; returns the objective per step."""
+    """A fixed number of AdamW steps on random mini-batches (no validation); returns the
+    objective per step. For small in-memory experiments; `fit` is the full trainer."""
     n = targets.shape[0]
     if any(x.shape[0] != n for x in inputs):
         raise ValueError(f"every modality needs {n} samples, got {[x.shape[0] for x in inputs]}")
-    if steps < 1 or not 2 <= batch_size:
+    if steps < 1 or batch_size < 2:
         raise ValueError(f"need steps >= 1 and batch_size >= 2, got {steps}, {batch_size}")
-    for m, x in enumerate(inputs):
-        if x.is_floating_point() and not torch.isfinite(x).all():
-            raise ValueError(f"modality {m + 1} contains NaN or inf values; clean the inputs first")
+    _check_finite(inputs)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.param_groups(weight_decay), lr=lr)
     model.train()
     history = []
     for _ in tqdm(range(steps), desc="training", disable=not progress):
         batch = torch.randperm(n, generator=generator)[: min(batch_size, n)]
-        objective = loss_fn(model([x[batch] for x in inputs]), targets[batch]) + model.penalty()
-        optimizer.zero_grad()
-        objective.backward()
-        optimizer.step()
-        history.append(objective.item())
+        history.append(_step(model, optimizer, [x[batch] for x in inputs], targets[batch], loss_fn, None))
     model.eval()
     return history
