@@ -45,7 +45,8 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, **changes) -> RunConfig:
     values = {f.name: getattr(args, f.name) for f in fields(RunConfig) if f.name in FLAGS}
-    return RunConfig(**values, progress=not args.no_progress, mlflow=args.mlflow, **changes)
+    values.update(progress=not args.no_progress, mlflow=args.mlflow, **changes)
+    return RunConfig(**values)
 
 
 def _seeds(text: list[str]) -> list[int]:

@@ -128,9 +128,10 @@ def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: Trai
             inputs = [x[index] for x in train.modalities]
             total += _step(model, optimizer, inputs, train.labels[index], loss_fn, config.grad_clip)
             bar.update()
+        lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
         val_metrics = evaluate(model, val)
-        result.history.append({"epoch": epoch, "train_objective": total / batches, "val_loss": val_metrics["loss"],
+        result.history.append({"epoch": epoch, "lr": lr, "train_objective": total / batches, "val_loss": val_metrics["loss"],
                                "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance()})
         bar.set_postfix(val_loss=f"{val_metrics['loss']:.3f}", val_acc=f"{val_metrics['accuracy']:.3f}")
         if val_metrics["loss"] < result.best_val_loss:
