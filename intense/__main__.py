@@ -25,6 +25,7 @@ FLAGS: dict[str, tuple[dict, str]] = {
     "interactions": ({"nargs": "+"}, "interactions to model, e.g. 12 13 123 (default: all, up to --max-order)"),
     "max_order": ({"type": int}, "highest interaction order when --interactions is not given"),
     "hidden_dim": ({"type": int}, "output size of each modality encoder"),
+    "encoder_channels": ({"type": int}, "convolution channels of the sequence CNN encoder"),
     "n_samples": ({"type": int}, "samples to generate (synthetic data sets)"),
     "n_modalities": ({"type": int}, "modalities to generate (synthetic data sets)"),
     "interacting": ({"type": int, "nargs": "+"}, "parity data sets: modalities whose parity is the label, e.g. 1 2"),

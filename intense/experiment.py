@@ -48,6 +48,7 @@ class RunConfig:
     interactions: list[str] | None = None  # e.g. ["12", "123"]; None: all up to max_order
     max_order: int | None = None
     hidden_dim: int = 16  # encoder output size d_m
+    encoder_channels: int = 16  # convolution channels of the sequence CNN
     n_samples: int = 10_000
     n_modalities: int | None = None  # None: the dataset's default
     interacting: list[int] | None = None  # parity data sets: modalities whose parity is the label
@@ -75,11 +76,15 @@ def _synthgene_parity(config: RunConfig) -> MultimodalData:
                             seed=config.data_seed)
 
 
-# dataset name -> (loader, encoder factory taking the output size)
-DATASETS: dict[str, tuple[Callable[[RunConfig], MultimodalData], Callable[[int], nn.Module]]] = {
-    "synthgene": (_synthgene, lambda d: SequenceCNN(d)),
-    "synthgene-tri": (_synthgene_parity, lambda d: SequenceCNN(d)),
-    "synthgene-parity": (_synthgene_parity, lambda d: SequenceCNN(d)),  # same, for other --interacting
+def _sequence_cnn(config: RunConfig) -> nn.Module:
+    return SequenceCNN(config.hidden_dim, channels=config.encoder_channels)
+
+
+# dataset name -> (loader, encoder factory)
+DATASETS: dict[str, tuple[Callable[[RunConfig], MultimodalData], Callable[[RunConfig], nn.Module]]] = {
+    "synthgene": (_synthgene, _sequence_cnn),
+    "synthgene-tri": (_synthgene_parity, _sequence_cnn),
+    "synthgene-parity": (_synthgene_parity, _sequence_cnn),  # the same, named for other --interacting
 }
 
 
@@ -98,7 +103,7 @@ def parse_interactions(specs: Iterable[str] | None) -> list[tuple[int, ...]] | N
 
 def build_model(config: RunConfig, data: MultimodalData) -> InTense:
     make_encoder = DATASETS[config.dataset][1]
-    encoders = [make_encoder(config.hidden_dim) for _ in data.modalities]
+    encoders = [make_encoder(config) for _ in data.modalities]
     common = {"p": config.p, "reg_param": config.reg_param, "modality_names": data.modality_names}
     if config.model in ("mnl", "unimodal"):
         return MNL(encoders, data.output_dim, **common)
@@ -180,7 +185,7 @@ def sweep(configs: Iterable[RunConfig], out_dir: str | Path) -> list[Path]:
     for config in configs:
         path = out_dir / run_file_name(config)
         if _finished(path):
-            print(f"skip {path.name} (done)")
+            print(f"skip {path.name} (finished earlier)")
         else:
             record = run(config, path)
             print(f"done {path.name}: test accuracy {record['test']['accuracy']:.3f}")

@@ -66,9 +66,10 @@ def synthgene(
     seed: int = 0,
 ) -> MultimodalData:
     """SynthGene (App. C.1). `p` maps 1-based modality -> insertion probability (default:
-    0.2 for M2, 0.3 for M4, 0.5 for M7, 0 elsewhere)."""
+    0.2 for M2, 0.3 for M4, 0.5 for M7, 0 elsewhere; those beyond n_modalities are dropped)."""
     _check(n, n_modalities, length)
-    p = dict(SYNTHGENE_P if p is None else p)
+    if p is None:  # the paper's probabilities, for the modalities that exist
+        p = {m: q for m, q in SYNTHGENE_P.items() if m <= n_modalities}
     if any(not 1 <= m <= n_modalities or not 0 <= q <= 1 for m, q in p.items()):
         raise ValueError(f"p must map modalities 1..{n_modalities} to probabilities in [0, 1], got {p}")
     rng = np.random.default_rng(seed)

@@ -1,0 +1,64 @@
+"""The command line: python -m intense train / sweep."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from intense.__main__ import FLAGS, main
+
+SMALL = ["--n-samples", "160", "--epochs", "1", "--batch-size", "16", "--no-progress"]
+
+
+def test_train_writes_a_complete_run_record(tmp_path):
+    out = tmp_path / "run.json"
+    assert main(["train", "--dataset", "synthgene-tri", "--model", "intense", "--seed", "3",
+                 "--interactions", "12", "123", "--output", str(out), *SMALL]) == 0
+    record = json.loads(out.read_text())
+    assert {"config", "test", "val", "relevance", "history"} <= set(record)
+    assert record["config"]["seed"] == 3 and record["config"]["interactions"] == ["12", "123"]
+    assert {"torch", "python", "git_commit"} <= set(record["config"]["environment"])
+    assert list(record["relevance"]) == ["1", "2", "3", "1x2", "1x2x3"]
+    assert sum(record["relevance"].values()) == pytest.approx(1.0)
+    assert 0.0 <= record["test"]["accuracy"] <= 1.0 and len(record["history"]) == 1
+    assert set(record["history"][0]) >= {"epoch", "train_objective", "val_loss", "relevance"}
+    assert sum(record["sizes"].values()) == 160
+
+
+def test_sweep_skips_finished_runs_and_redoes_missing_ones(tmp_path, capsys):
+    args = ["sweep", "--dataset", "synthgene", "--n-modalities", "3", "--models", "mnl", "unimodal",
+            "--modalities", "2", "--seeds", "0-1", "--out-dir", str(tmp_path), *SMALL]
+    assert main(args) == 0
+    files = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert files == ["synthgene_mnl_seed0.json", "synthgene_mnl_seed1.json",
+                     "synthgene_unimodal-m2_seed0.json", "synthgene_unimodal-m2_seed1.json"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
+    (tmp_path / "synthgene_mnl_seed1.json").unlink()  # as if the sweep had been killed there
+    (tmp_path / "synthgene_mnl_seed0.json").write_text("{trunc")  # a corrupt record is redone
+    capsys.readouterr()
+    assert main(args) == 0
+    log = capsys.readouterr().out
+    assert log.count("skip ") == 2 and log.count("done ") == 2
+    for name in ["synthgene_unimodal-m2_seed0.json", "synthgene_unimodal-m2_seed1.json"]:
+        assert (tmp_path / name).stat().st_mtime_ns == stamps[name]
+    assert "test" in json.loads((tmp_path / "synthgene_mnl_seed0.json").read_text())
+
+
+def test_clear_errors(tmp_path, capsys):
+    assert main(["train", "--model", "unimodal", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+    assert "--modality" in capsys.readouterr().err
+    assert main(["train", "--interactions", "1a", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+    assert "cannot read interaction" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--dataset", "mnist-please", "--output", str(tmp_path / "x.json")])
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_help_documents_every_flag():
+    text = subprocess.run([sys.executable, "-m", "intense", "train", "--help"], capture_output=True,
+                          text=True, check=True).stdout
+    for name in [*FLAGS, "model", "output", "mlflow"]:
+        assert "--" + name.replace("_", "-") in text
+    assert "sweep" in subprocess.run([sys.executable, "-m", "intense", "--help"], capture_output=True,
+                                     text=True, check=True).stdout

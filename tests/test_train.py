@@ -1,0 +1,72 @@
+"""The trainer: model selection on validation, LR decay, clipping, tasks, bad input."""
+
+import pytest
+import torch
+
+from intense import MNL, MLPEncoder
+from intense.data import MultimodalData, gaussian_parity
+from intense.train import TrainConfig, _step, evaluate, fit, task_loss
+
+
+def toy(n, seed):
+    x, y = gaussian_parity(n, n_modalities=2, dim=3, interacting=(1,), seed=seed)
+    return MultimodalData("toy", x, y, ["1", "2"], "binary")
+
+
+def model():
+    torch.manual_seed(0)
+    return MNL([MLPEncoder(3, 4, hidden=(8,)) for _ in range(2)], 1)
+
+
+def test_fit_keeps_the_epoch_with_lowest_validation_loss_and_decays_lr():
+    m, val = model(), toy(64, 1)
+    result = fit(m, toy(256, 0), val, TrainConfig(epochs=6, batch_size=32, lr=0.05, scheduler_gamma=0.5, progress=False))
+    losses = [h["val_loss"] for h in result.history]
+    assert result.best_epoch == 1 + losses.index(min(losses))
+    assert evaluate(m, val)["loss"] == pytest.approx(min(losses), rel=1e-5)
+    assert [h["lr"] for h in result.history] == pytest.approx([0.05 * 0.5**e for e in range(6)])
+    assert all(set(h["relevance"]) == {"1", "2"} for h in result.history)
+    assert not m.training
+
+
+def test_fit_learns_the_toy_task():
+    m = model()
+    fit(m, toy(512, 0), toy(128, 1), TrainConfig(epochs=5, batch_size=32, lr=1e-2, progress=False))
+    assert evaluate(m, toy(256, 2))["accuracy"] > 0.85
+    assert m.relevance()["1"] > m.relevance()["2"]
+
+
+def test_gradient_clipping_bounds_the_gradient_norm():
+    m = model()
+    data = toy(32, 0)
+    optimizer = torch.optim.AdamW(m.parameters(), lr=1e-3)
+    huge = lambda out, y: 1e6 * task_loss("binary")(out, y)  # noqa: E731
+    _step(m, optimizer, data.modalities, data.labels, huge, grad_clip=0.1)
+    norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in m.parameters() if p.grad is not None]))
+    assert norm <= 0.1 + 1e-6
+
+
+def test_task_losses_and_regression_accuracy_excludes_zero_labels():
+    out = torch.tensor([[2.0], [-1.0], [3.0], [0.5]])
+    y = torch.tensor([1.0, -2.0, 0.0, -1.0])
+    assert task_loss("regression")(out, y).item() == pytest.approx((1 + 1 + 3 + 1.5) / 4)
+    data = MultimodalData("r", [torch.zeros(4, 1)], y, ["1"], "regression")
+
+    class Fixed(torch.nn.Module):
+        def forward(self, inputs):
+            return out
+
+    assert evaluate(Fixed(), data)["accuracy"] == pytest.approx(2 / 3)  # the label-0 sample is skipped
+    with pytest.raises(ValueError, match="unknown task"):
+        task_loss("ranking")
+
+
+def test_bad_training_input():
+    bad = toy(64, 0)
+    bad.modalities[0][5, 1] = float("inf")
+    with pytest.raises(ValueError, match="modality 1 contains NaN or inf"):
+        fit(model(), bad, toy(16, 1), TrainConfig(epochs=1, progress=False))
+    with pytest.raises(ValueError, match="scheduler_gamma"):
+        TrainConfig(scheduler_gamma=1.5)
+    with pytest.raises(ValueError, match=r"have \[4, 3\] samples"):
+        MultimodalData("x", [torch.zeros(4, 1), torch.zeros(3, 1)], torch.zeros(4), ["1", "2"], "binary")
