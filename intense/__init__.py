@@ -6,7 +6,7 @@ The public names follow the paper's sections:
 - Sec. 3.3: `center_interaction` (eq. 9), `IterBN` (eq. 9-10), `InTense` (eq. 8)
 """
 
-from .encoders import MLPEncoder
+from .encoders import MLPEncoder, SequenceCNN
 from .fusion import FusionHead, block_norm_penalty, relevance_scores
 from .models import MNL, InTense
 from .train import train_steps
@@ -24,6 +24,7 @@ __all__ = [
     "MNL",
     "InTense",
     "MLPEncoder",
+    "SequenceCNN",
     "train_steps",
 ]
 

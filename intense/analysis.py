@@ -48,7 +48,7 @@ def notebook_runs(mode: str, folder: str | Path, configs: list, smoke: dict) -> 
     """
     import tempfile
 
-    from .experiment import sweep, with_overrides
+    from .experiment import run_file_name, sweep, with_overrides
 
     if mode not in ("results", "smoke", "full"):
         raise ValueError(f"unknown mode {mode!r}: use 'results', 'smoke' or 'full'")
@@ -58,5 +58,5 @@ def notebook_runs(mode: str, folder: str | Path, configs: list, smoke: dict) -> 
     if mode != "results":
         sweep(configs, folder)
     runs = load_runs(folder, "the notebook with -p mode full")
-    wanted = {(c.model, c.seed, c.modality) for c in configs}
-    return runs[[(r.model, r.seed, r.modality) in wanted for r in runs.itertuples()]].reset_index(drop=True)
+    wanted = {run_file_name(c) for c in configs}
+    return runs[runs.file.isin(wanted)].reset_index(drop=True)
