@@ -21,10 +21,11 @@ from .data import synthgene, synthgene_parity
 from .data.base import MultimodalData, split_indices
 from .encoders import SequenceCNN
 from .models import MNL, InTense
-from .results import environment, save_results
+from .results import environment, write_json
 from .train import TrainConfig, evaluate, fit
 
-__all__ = ["RunConfig", "DATASETS", "MODELS", "run", "run_file_name", "sweep", "parse_interactions"]
+__all__ = ["RunConfig", "DATASETS", "MODELS", "run", "run_file_name", "sweep", "with_overrides",
+           "parse_interactions", "build_model"]
 
 MODELS = ("mnl", "intense", "intense-naive", "unimodal")
 
@@ -124,6 +125,7 @@ def _mlflow_logger(config: RunConfig):
 
 def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
     """Train and evaluate one model; returns the run record and writes it to `output`."""
+    mlflow = _mlflow_logger(config) if config.mlflow else None  # fail before training, not after
     torch.manual_seed(config.seed)
     loader = DATASETS[config.dataset][0]
     data = loader(config)
@@ -148,22 +150,14 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
         "sizes": {k: len(v) for k, v in splits.items()},
         "history": result.history,
     }
-    if config.mlflow:
-        mlflow = _mlflow_logger(config)
+    if mlflow is not None:
         for row in result.history:
             mlflow.log_metrics({k: v for k, v in row.items() if isinstance(v, float)}, step=row["epoch"])
         mlflow.log_metrics({f"test_{k}": v for k, v in record["test"].items()})
         mlflow.end_run()
     if output is not None:
-        _write_json(Path(output), record)
+        write_json(output, record)
     return record
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(path)  # atomic: a killed run leaves no half-written record
 
 
 def run_file_name(config: RunConfig) -> str:

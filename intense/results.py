@@ -13,7 +13,7 @@ import torch
 
 from . import __version__
 
-__all__ = ["environment", "save_results", "load_results", "RESULTS_DIR"]
+__all__ = ["environment", "write_json", "save_results", "load_results", "RESULTS_DIR"]
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 
@@ -41,15 +41,19 @@ def environment() -> dict[str, Any]:
     }
 
 
-def save_results(path: str | Path, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
-    """Write {"config", "environment", "records"} as indented JSON; returns the path."""
+def write_json(path: str | Path, payload: dict[str, Any]) -> Path:
+    """Write indented JSON atomically: a killed run never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"config": config, "environment": environment(), "records": records}
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(path)  # atomic: a killed run never leaves half a file
+    tmp.replace(path)
     return path
+
+
+def save_results(path: str | Path, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+    """Write {"config", "environment", "records"}; returns the path."""
+    return write_json(path, {"config": config, "environment": environment(), "records": records})
 
 
 def load_results(path: str | Path, how_to_make: str = "") -> dict[str, Any]:

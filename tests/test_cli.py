@@ -62,3 +62,30 @@ def test_help_documents_every_flag():
         assert "--" + name.replace("_", "-") in text
     assert "sweep" in subprocess.run([sys.executable, "-m", "intense", "--help"], capture_output=True,
                                      text=True, check=True).stdout
+
+
+def test_mlflow_flag_without_mlflow_fails_before_training(tmp_path, capsys):
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        assert main(["train", "--mlflow", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+        assert "pip install mlflow" in capsys.readouterr().err
+        assert not (tmp_path / "x.json").exists()
+    else:
+        pytest.skip("mlflow is installed here")
+
+
+def test_mlflow_flag_logs_params_and_per_epoch_metrics(tmp_path, monkeypatch):
+    import types
+
+    calls = []
+    fake = types.ModuleType("mlflow")
+    for name in ("start_run", "log_params", "log_metrics", "end_run"):
+        setattr(fake, name, lambda *a, _name=name, **k: calls.append((_name, a, k)))
+    monkeypatch.setitem(sys.modules, "mlflow", fake)
+    assert main(["train", "--mlflow", "--epochs", "2", "--output", str(tmp_path / "x.json"),
+                 *[a for a in SMALL if a not in ("--epochs", "1")]]) == 0
+    names = [c[0] for c in calls]
+    assert names[0] == "start_run" and names[-1] == "end_run" and "log_params" in names
+    epoch_steps = [c[2]["step"] for c in calls if c[0] == "log_metrics" and "step" in c[2]]
+    assert epoch_steps == [1, 2]
