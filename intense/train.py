@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -119,6 +120,7 @@ def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: Trai
     bar = tqdm(total=config.epochs * batches, desc=f"{train.name}", disable=not config.progress, leave=False)
     for epoch in range(1, config.epochs + 1):
         model.train()
+        start = time.perf_counter()
         order = torch.randperm(len(train), generator=generator).to(train.labels.device)
         total = 0.0
         for b in range(batches):
@@ -130,9 +132,11 @@ def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: Trai
             bar.update()
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
+        train_seconds = time.perf_counter() - start
         val_metrics = evaluate(model, val)
         result.history.append({"epoch": epoch, "lr": lr, "train_objective": total / batches, "val_loss": val_metrics["loss"],
-                               "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance()})
+                               "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance(),
+                               "train_seconds": train_seconds, "epoch_seconds": time.perf_counter() - start})
         bar.set_postfix(val_loss=f"{val_metrics['loss']:.3f}", val_acc=f"{val_metrics['accuracy']:.3f}")
         if val_metrics["loss"] < result.best_val_loss:
             result.best_epoch, result.best_val_loss = epoch, val_metrics["loss"]
