@@ -35,17 +35,21 @@ FLAGS: dict[str, tuple[dict, str]] = {
 }
 
 
-def _add_run_flags(parser: argparse.ArgumentParser) -> None:
+def _add_run_flags(parser: argparse.ArgumentParser, sweep: bool = False) -> None:
     defaults = RunConfig()
     for name, (kwargs, text) in FLAGS.items():
         default = getattr(defaults, name)
+        if sweep and name == "seed":  # a sweep takes --seeds
+            continue
+        if sweep and name == "dataset":  # a sweep crosses data sets x models x seeds
+            kwargs, text, default = {**kwargs, "nargs": "+"}, "data sets", [default]
         parser.add_argument("--" + name.replace("_", "-"), default=default, help=f"{text} (default: {default})", **kwargs)
     parser.add_argument("--mlflow", action="store_true", help="also log to MLflow (needs: pip install mlflow)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _config(args: argparse.Namespace, **changes) -> RunConfig:
-    values = {f.name: getattr(args, f.name) for f in fields(RunConfig) if f.name in FLAGS}
+    values = {f.name: getattr(args, f.name) for f in fields(RunConfig) if f.name in FLAGS and f.name in args}
     values.update(progress=not args.no_progress, mlflow=args.mlflow, **changes)
     return RunConfig(**values)
 
@@ -67,12 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--output", type=Path, required=True, help="where to write the run record (JSON)")
     _add_run_flags(train)
 
-    many = commands.add_parser("sweep", help="runs for every seed x model; skips finished runs (resumable)")
+    many = commands.add_parser("sweep", help="runs for every data set x model x seed; skips finished runs (resumable)")
     many.add_argument("--models", nargs="+", choices=MODELS, default=["intense"], help="models to train")
     many.add_argument("--seeds", nargs="+", default=["0-9"], help="seeds, e.g. 0-9 or 0 3 5 (default: 0-9)")
     many.add_argument("--modalities", type=int, nargs="+", help="unimodal models: one per listed modality")
     many.add_argument("--out-dir", type=Path, required=True, help="folder of run records")
-    _add_run_flags(many)
+    _add_run_flags(many, sweep=True)
 
     args = parser.parse_args(argv)
     try:
@@ -82,15 +86,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.output}")
         else:
             configs = []
-            for model in args.models:
-                modalities = (args.modalities or []) if model == "unimodal" else [args.modality]
-                if model == "unimodal" and not modalities:
-                    parser.error("unimodal models in a sweep need --modalities")
-                for seed in _seeds(args.seeds):
-                    for modality in modalities:
-                        configs.append(_config(args, model=model, seed=seed, modality=modality))
+            for dataset in args.dataset:
+                for model in args.models:
+                    modalities = (args.modalities or []) if model == "unimodal" else [args.modality]
+                    if model == "unimodal" and not modalities:
+                        parser.error("unimodal models in a sweep need --modalities")
+                    for seed in _seeds(args.seeds):
+                        for modality in modalities:
+                            configs.append(_config(args, dataset=dataset, model=model, seed=seed, modality=modality))
             sweep(configs, args.out_dir)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, FileNotFoundError, RuntimeError, FloatingPointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -66,6 +66,12 @@ class RunConfig:
             raise ValueError(f"unknown model {self.model!r}; choose from {list(MODELS)}")
         if self.model == "unimodal" and self.modality is None:
             raise ValueError("a unimodal model needs the modality to use (--modality M, 1-based)")
+        try:
+            device = torch.device(self.device)
+        except RuntimeError as err:
+            raise ValueError(f"unknown device {self.device!r}: use e.g. cpu or cuda") from err
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {self.device!r} was asked for but no CUDA GPU is available; use --device cpu")
 
 
 def _synthgene(config: RunConfig) -> MultimodalData:

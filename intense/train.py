@@ -59,6 +59,8 @@ def _step(model: InTense, optimizer: torch.optim.Optimizer, inputs: Sequence[Ten
           loss_fn: LossFn, grad_clip: float | None) -> float:
     """One AdamW step on eq. 3's objective; returns the objective."""
     objective = loss_fn(model(inputs), targets) + model.penalty()
+    if not torch.isfinite(objective):
+        raise FloatingPointError(f"training diverged (objective = {objective.item()}); lower the learning rate")
     optimizer.zero_grad(set_to_none=True)
     objective.backward()
     if grad_clip is not None:

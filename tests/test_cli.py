@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from intense.__main__ import FLAGS, main
 
@@ -50,6 +51,11 @@ def test_clear_errors(tmp_path, capsys):
     assert "--modality" in capsys.readouterr().err
     assert main(["train", "--interactions", "1a", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
     assert "cannot read interaction" in capsys.readouterr().err
+    assert main(["train", "--device", "tpu9", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+    assert "unknown device" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main(["train", "--device", "cuda", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+        assert "no CUDA GPU" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "--dataset", "mnist-please", "--output", str(tmp_path / "x.json")])
     assert not (tmp_path / "x.json").exists()
@@ -89,3 +95,11 @@ def test_mlflow_flag_logs_params_and_per_epoch_metrics(tmp_path, monkeypatch):
     assert names[0] == "start_run" and names[-1] == "end_run" and "log_params" in names
     epoch_steps = [c[2]["step"] for c in calls if c[0] == "log_metrics" and "step" in c[2]]
     assert epoch_steps == [1, 2]
+
+
+def test_sweep_crosses_datasets_models_and_seeds(tmp_path):
+    assert main(["sweep", "--dataset", "synthgene", "synthgene-tri", "--n-modalities", "3", "--models", "mnl",
+                 "--seeds", "0", "2", "--out-dir", str(tmp_path), *SMALL]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == [
+        "synthgene-tri_mnl_seed0.json", "synthgene-tri_mnl_seed2.json", "synthgene_mnl_seed0.json",
+        "synthgene_mnl_seed2.json"]

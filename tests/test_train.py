@@ -70,3 +70,11 @@ def test_bad_training_input():
         TrainConfig(scheduler_gamma=1.5)
     with pytest.raises(ValueError, match=r"have \[4, 3\] samples"):
         MultimodalData("x", [torch.zeros(4, 1), torch.zeros(3, 1)], torch.zeros(4), ["1", "2"], "binary")
+
+
+def test_divergence_is_reported_not_trained_through():
+    m, data = model(), toy(32, 0)
+    optimizer = torch.optim.AdamW(m.parameters(), lr=1e-3)
+    nan_loss = lambda out, y: out.sum() * float("nan")  # noqa: E731
+    with pytest.raises(FloatingPointError, match="diverged"):
+        _step(m, optimizer, data.modalities, data.labels, nan_loss, grad_clip=None)
