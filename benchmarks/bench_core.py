@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from torch.nn.functional import cross_entropy
 
 from intense import MNL, InTense, MLPEncoder, center_interaction
 from intense.reference import center_interaction_bruteforce
 from intense.results import RESULTS_DIR, save_results
+from intense.train import optimizer_step, task_loss
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -58,13 +58,8 @@ def bench_train_step(batch: int, in_dim: int, hidden: int, latent: int, repeats:
         model = make([MLPEncoder(in_dim, hidden, hidden=(hidden,)) for _ in range(3)])
         optimizer = torch.optim.AdamW(model.param_groups(0.01), lr=1e-3)
 
-        def step() -> None:
-            loss = cross_entropy(model(inputs), labels) + model.penalty()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-
-        seconds = median_seconds(step, repeats)
+        loss = task_loss("multiclass")
+        seconds = median_seconds(lambda: optimizer_step(model, optimizer, inputs, labels, loss, None), repeats)
         records.append({"benchmark": "train_step", "model": name, "batch": batch, "modalities": 3,
                         "interactions": len(model.interactions), "tf_latent_dim": latent,
                         "encoder": f"MLP {in_dim}-{hidden}-{hidden}", "seconds": seconds,

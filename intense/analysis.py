@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from .experiment import run_file_name, sweep, with_overrides
 
 __all__ = ["load_runs", "relevance_table", "verdict"]
 
@@ -46,10 +49,6 @@ def notebook_runs(mode: str, folder: str | Path, configs: list, smoke: dict) -> 
     - "smoke": every config shrunk by the `smoke` overrides, trained into a temporary folder;
     - "full": every config trained into `folder`, skipping records that are already there.
     """
-    import tempfile
-
-    from .experiment import run_file_name, sweep, with_overrides
-
     if mode not in ("results", "smoke", "full"):
         raise ValueError(f"unknown mode {mode!r}: use 'results', 'smoke' or 'full'")
     if mode == "smoke":

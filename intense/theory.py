@@ -69,6 +69,14 @@ def _scores(problem: FixedFeatureProblem, weights: Sequence[Tensor], bias: Tenso
     return sum(f @ w for f, w in zip(problem.features, weights)) + bias  # (n,)
 
 
+def _initial_weights(problem: FixedFeatureProblem, seed: int) -> tuple[list[Tensor], Tensor]:
+    """Small random fusion weights w_m (d_m,) and a zero bias, in float64, requiring grad."""
+    g = torch.Generator().manual_seed(seed)
+    weights = [torch.randn(f.shape[1], generator=g, dtype=torch.float64).mul_(0.1).requires_grad_()
+               for f in problem.features]
+    return weights, torch.zeros((), dtype=torch.float64, requires_grad=True)
+
+
 def solve_eq2(problem: FixedFeatureProblem, seed: int = 0) -> Solution:
     """eq. 2: min over w, b and beta >= 0 with ||beta||_p <= 1 of
     loss(sum_m sqrt(beta_m) <w_m, f^m> + b) + Lambda sum_m ||w_m||^2.
@@ -76,10 +84,7 @@ def solve_eq2(problem: FixedFeatureProblem, seed: int = 0) -> Solution:
     beta is kept on the sphere ||beta||_p = 1 (where the optimum lies: a larger beta
     never hurts) through beta = s / ||s||_p with s = exp(theta).
     """
-    g = torch.Generator().manual_seed(seed)
-    weights = [torch.randn(f.shape[1], generator=g, dtype=torch.float64).mul_(0.1).requires_grad_()
-               for f in problem.features]
-    bias = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    weights, bias = _initial_weights(problem, seed)
     theta = torch.zeros(len(weights), dtype=torch.float64, requires_grad=True)
 
     def beta() -> Tensor:
@@ -102,10 +107,7 @@ def solve_eq2(problem: FixedFeatureProblem, seed: int = 0) -> Solution:
 def solve_eq3(problem: FixedFeatureProblem, seed: int = 0) -> Solution:
     """eq. 3: min over v, b of loss(sum_m <v_m, f^m> + b) + Lambda (sum_m ||v_m||^q)^(2/q);
     beta then follows from eq. 4."""
-    g = torch.Generator().manual_seed(seed)
-    weights = [torch.randn(f.shape[1], generator=g, dtype=torch.float64).mul_(0.1).requires_grad_()
-               for f in problem.features]
-    bias = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    weights, bias = _initial_weights(problem, seed)
 
     def objective() -> Tensor:
         norms = torch.stack([w.norm() for w in weights])

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from .data.base import MultimodalData, Task
 from .models import InTense
 
-__all__ = ["TrainConfig", "FitResult", "task_loss", "evaluate", "fit", "train_steps"]
+__all__ = ["TrainConfig", "FitResult", "task_loss", "evaluate", "optimizer_step", "fit", "train_steps"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 
@@ -55,7 +55,7 @@ def _check_finite(inputs: Sequence[Tensor]) -> None:
             raise ValueError(f"modality {m + 1} contains NaN or inf values; clean the inputs first")
 
 
-def _step(model: InTense, optimizer: torch.optim.Optimizer, inputs: Sequence[Tensor], targets: Tensor,
+def optimizer_step(model: InTense, optimizer: torch.optim.Optimizer, inputs: Sequence[Tensor], targets: Tensor,
           loss_fn: LossFn, grad_clip: float | None) -> float:
     """One AdamW step on eq. 3's objective; returns the objective."""
     objective = loss_fn(model(inputs), targets) + model.penalty()
@@ -130,7 +130,7 @@ def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: Trai
             if index.numel() < 2:  # batch statistics need two samples
                 continue
             inputs = [x[index] for x in train.modalities]
-            total += _step(model, optimizer, inputs, train.labels[index], loss_fn, config.grad_clip)
+            total += optimizer_step(model, optimizer, inputs, train.labels[index], loss_fn, config.grad_clip)
             bar.update()
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
@@ -177,6 +177,6 @@ def train_steps(
     history = []
     for _ in tqdm(range(steps), desc="training", disable=not progress):
         batch = torch.randperm(n, generator=generator)[: min(batch_size, n)]
-        history.append(_step(model, optimizer, [x[batch] for x in inputs], targets[batch], loss_fn, None))
+        history.append(optimizer_step(model, optimizer, [x[batch] for x in inputs], targets[batch], loss_fn, None))
     model.eval()
     return history

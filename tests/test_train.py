@@ -5,7 +5,7 @@ import torch
 
 from intense import MNL, MLPEncoder
 from intense.data import MultimodalData, gaussian_parity
-from intense.train import TrainConfig, _step, evaluate, fit, task_loss
+from intense.train import TrainConfig, optimizer_step, evaluate, fit, task_loss
 
 
 def toy(n, seed):
@@ -41,7 +41,7 @@ def test_gradient_clipping_bounds_the_gradient_norm():
     data = toy(32, 0)
     optimizer = torch.optim.AdamW(m.parameters(), lr=1e-3)
     huge = lambda out, y: 1e6 * task_loss("binary")(out, y)  # noqa: E731
-    _step(m, optimizer, data.modalities, data.labels, huge, grad_clip=0.1)
+    optimizer_step(m, optimizer, data.modalities, data.labels, huge, grad_clip=0.1)
     norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in m.parameters() if p.grad is not None]))
     assert norm <= 0.1 + 1e-6
 
@@ -77,4 +77,4 @@ def test_divergence_is_reported_not_trained_through():
     optimizer = torch.optim.AdamW(m.parameters(), lr=1e-3)
     nan_loss = lambda out, y: out.sum() * float("nan")  # noqa: E731
     with pytest.raises(FloatingPointError, match="diverged"):
-        _step(m, optimizer, data.modalities, data.labels, nan_loss, grad_clip=None)
+        optimizer_step(m, optimizer, data.modalities, data.labels, nan_loss, grad_clip=None)
