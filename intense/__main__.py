@@ -7,7 +7,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .experiment import DATASETS, MODELS, RunConfig, run, sweep
+from .experiment import DATASETS, ENCODERS, MODELS, RunConfig, run, sweep
 
 # one entry per RunConfig field: (argparse keyword arguments, help)
 FLAGS: dict[str, tuple[dict, str]] = {
@@ -25,12 +25,14 @@ FLAGS: dict[str, tuple[dict, str]] = {
     "interactions": ({"nargs": "+"}, "interactions to model, e.g. 12 13 123 (default: all, up to --max-order)"),
     "max_order": ({"type": int}, "highest interaction order when --interactions is not given"),
     "hidden_dim": ({"type": int}, "output size of each modality encoder"),
-    "encoder_channels": ({"type": int}, "convolution channels of the sequence CNN encoder"),
+    "encoder": ({"choices": ENCODERS}, "modality encoder; default: the data set's own (see the README)"),
+    "encoder_channels": ({"type": int}, "convolution channels (CNN encoders) or hidden width (MLP, GRU)"),
     "n_samples": ({"type": int}, "samples to generate (synthetic data sets)"),
     "n_modalities": ({"type": int}, "modalities to generate (synthetic data sets)"),
     "interacting": ({"type": int, "nargs": "+"}, "parity data sets: modalities whose parity is the label, e.g. 1 2"),
     "modality": ({"type": int}, "unimodal model: the modality to train on (1-based)"),
     "data_seed": ({"type": int}, "seed of the generated data set and its train/val/test split"),
+    "data_root": ({}, "folder of the real data sets (default: $INTENSE_DATA, else ../shared/data)"),
     "device": ({}, "torch device, e.g. cpu or cuda"),
 }
 
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                         for modality in modalities:
                             configs.append(_config(args, dataset=dataset, model=model, seed=seed, modality=modality))
             sweep(configs, args.out_dir)
-    except (ValueError, FileNotFoundError, RuntimeError, FloatingPointError) as err:
+    except (ValueError, OSError, RuntimeError, FloatingPointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .experiment import run_file_name, sweep, with_overrides
 
-__all__ = ["load_runs", "relevance_table", "verdict"]
+__all__ = ["load_runs", "relevance_table", "verdict", "notebook_runs", "accuracy_summary", "mean_sd"]
 
 
 def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
@@ -59,3 +59,14 @@ def notebook_runs(mode: str, folder: str | Path, configs: list, smoke: dict) -> 
     runs = load_runs(folder, "the notebook with -p mode full")
     wanted = {run_file_name(c) for c in configs}
     return runs[runs.file.isin(wanted)].reset_index(drop=True)
+
+
+def accuracy_summary(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Test accuracy in % per group: mean, sd (over seeds) and the number of runs."""
+    grouped = runs.assign(acc=100 * runs.test_accuracy).groupby(by).acc
+    return grouped.agg(mean="mean", sd="std", runs="count").round(2)
+
+
+def mean_sd(mean: float, sd: float | None) -> str:
+    """"72.4 ± 0.5" (or "72.4" without a reported sd)."""
+    return f"{mean:.1f}" if sd is None or pd.isna(sd) else f"{mean:.1f} ± {sd:.1f}"

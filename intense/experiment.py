@@ -8,6 +8,7 @@ the selected model) and "history" (per-epoch losses and relevance).
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, replace
@@ -17,17 +18,25 @@ from typing import Any
 import torch
 from torch import nn
 
+from .baselines import MRO, TFN, LFConcat, MulT, MultiRoute
+from .baselines.mult import as_sequence
 from .data import synthgene, synthgene_parity
-from .data.base import MultimodalData, split_indices
-from .encoders import SequenceCNN
+from .data.affect import AFFECT_FILES, load_affect
+from .data.avmnist import load_avmnist, load_avmnist_rebuilt
+from .data.base import MultimodalData, Splits, random_splits
+from .data.enrico import load_enrico
+from .data.mfeat import load_mfeat
+from .encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
+from .model_base import MultimodalModel
 from .models import MNL, InTense
 from .results import environment, write_json
 from .train import TrainConfig, evaluate, fit
 
-__all__ = ["RunConfig", "DATASETS", "MODELS", "run", "run_file_name", "sweep", "with_overrides",
+__all__ = ["RunConfig", "DATASETS", "MODELS", "ENCODERS", "make_encoder", "run", "run_file_name", "sweep", "with_overrides",
            "parse_interactions", "build_model"]
 
-MODELS = ("mnl", "intense", "intense-naive", "unimodal")
+MODELS = ("mnl", "intense", "intense-naive", "unimodal", "lf-concat", "tfn", "mult", "mro", "multiroute")
+ENCODERS = ("default", "sequence-cnn", "mlp", "lenet", "gru", "transformer")
 
 
 @dataclass
@@ -49,12 +58,14 @@ class RunConfig:
     interactions: list[str] | None = None  # e.g. ["12", "123"]; None: all up to max_order
     max_order: int | None = None
     hidden_dim: int = 16  # encoder output size d_m
-    encoder_channels: int = 16  # convolution channels of the sequence CNN
+    encoder: str = "default"  # the data set's default encoder, or one of ENCODERS
+    encoder_channels: int = 16  # convolution channels (CNN encoders) or hidden width (MLP, GRU)
     n_samples: int = 10_000
     n_modalities: int | None = None  # None: the dataset's default
     interacting: list[int] | None = None  # parity data sets: modalities whose parity is the label
     modality: int | None = None  # unimodal model: which modality (1-based)
     data_seed: int = 0  # the data set and its split are fixed across run seeds
+    data_root: str | None = None  # real data sets; None: $INTENSE_DATA or ../shared/data
     device: str = "cpu"
     progress: bool = True
     mlflow: bool = False
@@ -64,6 +75,8 @@ class RunConfig:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose from {sorted(DATASETS)}")
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; choose from {list(MODELS)}")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {self.encoder!r}; choose from {list(ENCODERS)}")
         if self.model == "unimodal" and self.modality is None:
             raise ValueError("a unimodal model needs the modality to use (--modality M, 1-based)")
         try:
@@ -74,25 +87,53 @@ class RunConfig:
             raise ValueError(f"device {self.device!r} was asked for but no CUDA GPU is available; use --device cpu")
 
 
-def _synthgene(config: RunConfig) -> MultimodalData:
-    return synthgene(config.n_samples, config.n_modalities or 10, seed=config.data_seed)
+def _synthgene(config: RunConfig) -> Splits:
+    return random_splits(synthgene(config.n_samples, config.n_modalities or 10, seed=config.data_seed),
+                         seed=config.data_seed)
 
 
-def _synthgene_parity(config: RunConfig) -> MultimodalData:
-    return synthgene_parity(config.n_samples, config.n_modalities or 3, config.interacting or (1, 2),
+def _synthgene_parity(config: RunConfig) -> Splits:
+    data = synthgene_parity(config.n_samples, config.n_modalities or 3, config.interacting or (1, 2),
                             seed=config.data_seed)
+    return random_splits(data, seed=config.data_seed)
 
 
-def _sequence_cnn(config: RunConfig) -> nn.Module:
-    return SequenceCNN(config.hidden_dim, channels=config.encoder_channels)
+def _affect(name: str) -> Callable[[RunConfig], Splits]:
+    return lambda config: load_affect(name, config.data_root)
 
 
-# dataset name -> (loader, encoder factory)
-DATASETS: dict[str, tuple[Callable[[RunConfig], MultimodalData], Callable[[RunConfig], nn.Module]]] = {
-    "synthgene": (_synthgene, _sequence_cnn),
-    "synthgene-tri": (_synthgene_parity, _sequence_cnn),
-    "synthgene-parity": (_synthgene_parity, _sequence_cnn),  # the same, named for other --interacting
+# dataset name -> (loader returning train / val / test, default encoder)
+DATASETS: dict[str, tuple[Callable[[RunConfig], Splits], str]] = {
+    "synthgene": (_synthgene, "sequence-cnn"),
+    "synthgene-tri": (_synthgene_parity, "sequence-cnn"),
+    "synthgene-parity": (_synthgene_parity, "sequence-cnn"),  # the same, named for other --interacting
+    "enrico": (lambda c: load_enrico(c.data_root, seed=c.data_seed), "lenet"),
+    "avmnist-rebuilt": (lambda c: load_avmnist_rebuilt(c.data_root, seed=c.data_seed), "lenet"),
+    "avmnist": (lambda c: load_avmnist(c.data_root), "lenet"),
+    "mfeat": (lambda c: load_mfeat(seed=c.data_seed), "mlp"),
+    **{name: (_affect(name), "gru") for name in AFFECT_FILES},
 }
+
+
+def make_encoder(config: RunConfig, example: torch.Tensor) -> nn.Module:
+    """The encoder `config.encoder` (or the data set's default) for inputs shaped like `example`."""
+    kind = DATASETS[config.dataset][1] if config.encoder == "default" else config.encoder
+    shape, width = tuple(example.shape[1:]), config.encoder_channels
+    if kind in ("gru", "transformer") and len(shape) != 2:
+        raise ValueError(f"the {kind} encoder reads sequences (steps, features); this modality is shaped {shape}")
+    if kind == "lenet" and len(shape) != 3:
+        raise ValueError(f"the lenet encoder reads images (channels, height, width); this modality is shaped {shape}")
+    if kind == "sequence-cnn":
+        return SequenceCNN(config.hidden_dim, alphabet=shape[0], channels=width)
+    if kind == "mlp":
+        return MLPEncoder(example[0].numel(), config.hidden_dim, hidden=(width,))
+    if kind == "lenet":
+        stride = 2 if min(shape[1:]) >= 64 else 1  # strided first layer on large inputs
+        layers = max(1, int(math.log2(min(shape[1:]) // stride)) - 2)  # pool down to 4-7 pixels
+        return LeNet(shape[0], config.hidden_dim, channels=width, layers=layers, stride=stride)
+    if kind == "gru":
+        return GRUEncoder(shape[1], config.hidden_dim, hidden=width)
+    return TransformerEncoder(shape[1], config.hidden_dim)
 
 
 def parse_interactions(specs: Iterable[str] | None) -> list[tuple[int, ...]] | None:
@@ -108,15 +149,28 @@ def parse_interactions(specs: Iterable[str] | None) -> list[tuple[int, ...]] | N
     return parsed
 
 
-def build_model(config: RunConfig, data: MultimodalData) -> InTense:
-    make_encoder = DATASETS[config.dataset][1]
-    encoders = [make_encoder(config) for _ in data.modalities]
-    common = {"p": config.p, "reg_param": config.reg_param, "modality_names": data.modality_names}
+def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
+    """The model `config.model` for `data` (its modalities' shapes and task)."""
+    out = data.output_dim
+    if config.model == "mult":
+        return MulT([as_sequence(x).shape[-1] for x in data.modalities], out)
+    encoders = [make_encoder(config, x) for x in data.modalities]
+    names = data.modality_names
     if config.model in ("mnl", "unimodal"):
-        return MNL(encoders, data.output_dim, **common)
-    return InTense(encoders, data.output_dim, tf_latent_dim=config.tf_latent_dim,
-                   interactions=parse_interactions(config.interactions), max_order=config.max_order,
-                   interaction_norm="naive" if config.model == "intense-naive" else "iterbn", **common)
+        return MNL(encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names)
+    if config.model in ("intense", "intense-naive"):
+        return InTense(encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names,
+                       tf_latent_dim=config.tf_latent_dim, interactions=parse_interactions(config.interactions),
+                       max_order=config.max_order,
+                       interaction_norm="naive" if config.model == "intense-naive" else "iterbn")
+    if config.model == "lf-concat":
+        return LFConcat(encoders, out)
+    if config.model == "tfn":
+        return TFN(encoders, out, latent_dim=config.tf_latent_dim)
+    if config.model == "mro":
+        return MRO(encoders, out, max_order=config.max_order)
+    return MultiRoute(encoders, out, max_order=config.max_order, latent_dim=config.tf_latent_dim,
+                      modality_names=names)
 
 
 def _mlflow_logger(config: RunConfig):
@@ -133,14 +187,14 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
     """Train and evaluate one model; returns the run record and writes it to `output`."""
     mlflow = _mlflow_logger(config) if config.mlflow else None  # fail before training, not after
     torch.manual_seed(config.seed)
-    loader = DATASETS[config.dataset][0]
-    data = loader(config)
+    splits = DATASETS[config.dataset][0](config)
     if config.model == "unimodal":
-        if not 1 <= config.modality <= len(data.modalities):
-            raise ValueError(f"--modality must lie in 1..{len(data.modalities)}, got {config.modality}")
-        data = data.select([config.modality])
-    splits = {k: data.subset(v).to(config.device) for k, v in split_indices(len(data), seed=config.data_seed).items()}
-    model = build_model(config, data).to(config.device)
+        n = len(splits["train"].modalities)
+        if not 1 <= config.modality <= n:
+            raise ValueError(f"--modality must lie in 1..{n}, got {config.modality}")
+        splits = {k: v.select([config.modality]) for k, v in splits.items()}
+    splits = {k: v.to(config.device) for k, v in splits.items()}
+    model = build_model(config, splits["train"]).to(config.device)
     train_config = TrainConfig(config.epochs, config.batch_size, config.lr, config.weight_decay,
                                config.scheduler_gamma, config.grad_clip, config.seed, config.progress)
     start = time.perf_counter()
@@ -150,7 +204,7 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
         "config": {**asdict(config), "environment": environment()},
         "test": evaluate(model, splits["test"]),
         "val": evaluate(model, splits["val"]),
-        "relevance": model.relevance(),
+        "relevance": model.relevance(splits["test"]),
         "best_epoch": result.best_epoch,
         "train_seconds": seconds,
         "sizes": {k: len(v) for k, v in splits.items()},

@@ -8,6 +8,9 @@ from typing import Literal
 
 from torch import Tensor, nn
 
+from .data.base import MultimodalData
+from .model_base import MultimodalModel
+
 from .fusion import FusionHead
 from .norms import VBN, IterBN, NaiveInteractionNorm, PlainProduct
 
@@ -74,7 +77,7 @@ def _encoder_dims(encoders: Sequence[nn.Module], dims: Sequence[int] | None) -> 
         ) from err
 
 
-class InTense(nn.Module):
+class InTense(MultimodalModel):
     """Interpretable tensor fusion (eq. 8) with IterBN-normalised interaction blocks.
 
     Blocks, in fusion-weight order: each modality m as VBN(f^m) (eq. 5), then each
@@ -143,8 +146,9 @@ class InTense(nn.Module):
         """eq. 3's block-norm term over the fusion layer (differentiable, bias excluded)."""
         return self.head.penalty()
 
-    def relevance(self) -> dict[str, float]:
-        """eq. 4 for every block: {"1": .., "2": .., "1x2": ..}."""
+    def relevance(self, data: MultimodalData | None = None) -> dict[str, float]:
+        """eq. 4 for every block: {"1": .., "2": .., "1x2": ..} (a property of the weights:
+        `data` is not needed)."""
         return self.head.relevance()
 
     def param_groups(self, weight_decay: float) -> list[dict]:

@@ -2,8 +2,8 @@
 
     loss(model(x), y) + Lambda (sum_b ||W_b||^q)^(2/q)  +  weight decay below the fusion layer
 
-The loss is averaged over the mini-batch rather than summed as in the paper, which only
-rescales Lambda. Data live in memory as tensors (`MultimodalData`), already encoded, so an
+The loss is averaged over the mini-batch rather than summed as in the paper, which rescales
+Lambda: Lambda on the mean equals B * Lambda on a loss summed over a batch of B. Data live in memory as tensors (`MultimodalData`), already encoded, so an
 epoch is a loop over index slices with no per-sample work.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -21,19 +21,18 @@ from torch.nn.functional import binary_cross_entropy_with_logits, cross_entropy,
 from tqdm import tqdm
 
 from .data.base import MultimodalData, Task
-from .models import InTense
+from .model_base import LossFn, MultimodalModel
 
 __all__ = ["TrainConfig", "FitResult", "task_loss", "evaluate", "optimizer_step", "fit", "train_steps"]
 
-LossFn = Callable[[Tensor, Tensor], Tensor]
 
-
-def task_loss(task: Task) -> LossFn:
-    """Binary: logistic loss on one logit; multiclass: cross-entropy; regression: L1 (MAE)."""
+def task_loss(task: Task, class_weights: Tensor | None = None) -> LossFn:
+    """Binary: logistic loss on one logit; multiclass: cross-entropy (optionally class
+    weighted, for imbalanced data such as ENRICO); regression: L1 (MAE)."""
     if task == "binary":
         return lambda out, y: binary_cross_entropy_with_logits(out[:, 0], y.float())
     if task == "multiclass":
-        return lambda out, y: cross_entropy(out, y.long())
+        return lambda out, y: cross_entropy(out, y.long(), weight=class_weights)
     if task == "regression":
         return lambda out, y: l1_loss(out[:, 0], y.float())
     raise ValueError(f"unknown task {task!r}: use 'binary', 'multiclass' or 'regression'")
@@ -55,10 +54,10 @@ def _check_finite(inputs: Sequence[Tensor]) -> None:
             raise ValueError(f"modality {m + 1} contains NaN or inf values; clean the inputs first")
 
 
-def optimizer_step(model: InTense, optimizer: torch.optim.Optimizer, inputs: Sequence[Tensor], targets: Tensor,
+def optimizer_step(model: MultimodalModel, optimizer: torch.optim.Optimizer, inputs: Sequence[Tensor], targets: Tensor,
           loss_fn: LossFn, grad_clip: float | None) -> float:
     """One AdamW step on eq. 3's objective; returns the objective."""
-    objective = loss_fn(model(inputs), targets) + model.penalty()
+    objective = model.training_loss(inputs, targets, loss_fn)
     if not torch.isfinite(objective):
         raise FloatingPointError(f"training diverged (objective = {objective.item()}); lower the learning rate")
     optimizer.zero_grad(set_to_none=True)
@@ -70,11 +69,12 @@ def optimizer_step(model: InTense, optimizer: torch.optim.Optimizer, inputs: Seq
 
 
 @torch.no_grad()
-def evaluate(model: InTense, data: MultimodalData, batch_size: int = 1024) -> dict[str, float]:
+def evaluate(model: MultimodalModel, data: MultimodalData, batch_size: int = 1024) -> dict[str, float]:
     """Mean loss (without the penalty) and accuracy of `model` on `data`, in eval mode."""
     was_training = model.training
     model.eval()
-    loss_fn, total_loss, correct, counted = task_loss(data.task), 0.0, 0.0, 0
+    loss_fn, total_loss, correct, counted = task_loss(data.task, data.class_weights), 0.0, 0.0, 0
+    with_zeros = 0.0  # regression: sign accuracy counting label 0 as positive (MultiBench's variant)
     for start in range(0, len(data), batch_size):
         inputs = [x[start:start + batch_size] for x in data.modalities]
         y = data.labels[start:start + batch_size]
@@ -82,8 +82,13 @@ def evaluate(model: InTense, data: MultimodalData, batch_size: int = 1024) -> di
         total_loss += loss_fn(out, y).item() * y.shape[0]
         hits = _correct(out, y, data.task)
         correct, counted = correct + hits.sum().item(), counted + hits.numel()
+        if data.task == "regression":
+            with_zeros += ((out[:, 0] >= 0) == (y >= 0)).sum().item()
     model.train(was_training)
-    return {"loss": total_loss / len(data), "accuracy": correct / counted if counted else math.nan}
+    metrics = {"loss": total_loss / len(data), "accuracy": correct / counted if counted else math.nan}
+    if data.task == "regression":
+        metrics["accuracy_with_zeros"] = with_zeros / len(data)
+    return metrics
 
 
 @dataclass
@@ -111,13 +116,13 @@ class FitResult:
     best_val_loss: float = math.inf
 
 
-def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: TrainConfig) -> FitResult:
+def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, config: TrainConfig) -> FitResult:
     """Train for `config.epochs`; keep the weights of the epoch with the lowest validation loss."""
     _check_finite(train.modalities)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.param_groups(config.weight_decay), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.scheduler_gamma)
-    loss_fn, result, best_state = task_loss(train.task), FitResult(), None
+    loss_fn, result, best_state = task_loss(train.task, train.class_weights), FitResult(), None
     batches = math.ceil(len(train) / config.batch_size)
     bar = tqdm(total=config.epochs * batches, desc=f"{train.name}", disable=not config.progress, leave=False)
     for epoch in range(1, config.epochs + 1):
@@ -137,7 +142,7 @@ def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: Trai
         train_seconds = time.perf_counter() - start
         val_metrics = evaluate(model, val)
         result.history.append({"epoch": epoch, "lr": lr, "train_objective": total / batches, "val_loss": val_metrics["loss"],
-                               "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance(),
+                               "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance(val),
                                "train_seconds": train_seconds, "epoch_seconds": time.perf_counter() - start})
         bar.set_postfix(val_loss=f"{val_metrics['loss']:.3f}", val_acc=f"{val_metrics['accuracy']:.3f}")
         if val_metrics["loss"] < result.best_val_loss:
@@ -151,7 +156,7 @@ def fit(model: InTense, train: MultimodalData, val: MultimodalData, config: Trai
 
 
 def train_steps(
-    model: InTense,
+    model: MultimodalModel,
     inputs: Sequence[Tensor],
     targets: Tensor,
     loss_fn: LossFn,

@@ -103,3 +103,46 @@ def test_sweep_crosses_datasets_models_and_seeds(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("*.json")) == [
         "synthgene-tri_mnl_seed0.json", "synthgene-tri_mnl_seed2.json", "synthgene_mnl_seed0.json",
         "synthgene_mnl_seed2.json"]
+
+
+def test_affect_data_from_data_root_trains_with_gru_and_transformer_encoders(tmp_path, monkeypatch):
+    from conftest import write_affect
+
+    write_affect(tmp_path / "mosi_raw.pkl")
+    monkeypatch.setenv("INTENSE_DATA", str(tmp_path / "elsewhere"))  # --data-root wins over the variable
+    for encoder in ("gru", "transformer", "mlp"):
+        out = tmp_path / f"{encoder}.json"
+        assert main(["train", "--dataset", "mosi", "--model", "intense", "--interactions", "13",
+                     "--encoder", encoder, "--data-root", str(tmp_path), "--output", str(out),
+                     "--epochs", "1", "--batch-size", "8", "--no-progress"]) == 0
+        record = json.loads(out.read_text())
+        assert list(record["relevance"]) == ["v", "a", "t", "vxt"]
+        assert record["sizes"] == {"train": 40, "val": 12, "test": 12}
+
+
+@pytest.mark.parametrize("model", ["lf-concat", "tfn", "mro", "multiroute", "mult"])
+def test_every_baseline_runs_through_the_cli(tmp_path, model):
+    from conftest import write_affect
+
+    write_affect(tmp_path / "sarcasm.pkl", task="binary")
+    out = tmp_path / "run.json"
+    assert main(["train", "--dataset", "sarcasm", "--model", model, "--data-root", str(tmp_path),
+                 "--output", str(out), "--epochs", "1", "--batch-size", "8", "--no-progress"]) == 0
+    relevance = json.loads(out.read_text())["relevance"]
+    if model == "multiroute":  # global routing scores over the test split
+        assert len(relevance) == 7 and sum(relevance.values()) == pytest.approx(1.0)
+    else:
+        assert relevance == {}
+
+
+def test_missing_real_data_names_the_path_and_the_data_root_flag(tmp_path, capsys):
+    assert main(["train", "--dataset", "humor", "--data-root", str(tmp_path), "--output",
+                 str(tmp_path / "x.json"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "humor.pkl") in err and "--data-root" in err
+
+
+def test_an_encoder_that_does_not_fit_the_data_is_a_clear_error(tmp_path, capsys):
+    assert main(["train", "--dataset", "synthgene-tri", "--encoder", "lenet", "--output",
+                 str(tmp_path / "y.json"), *SMALL]) == 2
+    assert "lenet encoder reads images" in capsys.readouterr().err

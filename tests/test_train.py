@@ -46,7 +46,7 @@ def test_gradient_clipping_bounds_the_gradient_norm():
     assert norm <= 0.1 + 1e-6
 
 
-def test_task_losses_and_regression_accuracy_excludes_zero_labels():
+def test_task_losses_and_regression_accuracy_with_and_without_zero_labels():
     out = torch.tensor([[2.0], [-1.0], [3.0], [0.5]])
     y = torch.tensor([1.0, -2.0, 0.0, -1.0])
     assert task_loss("regression")(out, y).item() == pytest.approx((1 + 1 + 3 + 1.5) / 4)
@@ -56,7 +56,9 @@ def test_task_losses_and_regression_accuracy_excludes_zero_labels():
         def forward(self, inputs):
             return out
 
-    assert evaluate(Fixed(), data)["accuracy"] == pytest.approx(2 / 3)  # the label-0 sample is skipped
+    metrics = evaluate(Fixed(), data)
+    assert metrics["accuracy"] == pytest.approx(2 / 3)  # the label-0 sample is skipped
+    assert metrics["accuracy_with_zeros"] == pytest.approx(3 / 4)  # label 0 counts as positive
     with pytest.raises(ValueError, match="unknown task"):
         task_loss("ranking")
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
 from torch import Tensor
 
-__all__ = ["MultimodalData", "split_indices", "Task"]
+__all__ = ["MultimodalData", "Splits", "split_indices", "random_splits", "balanced_class_weights", "Task"]
 
 Task = Literal["binary", "multiclass", "regression"]
 
@@ -24,6 +24,7 @@ class MultimodalData:
     modality_names: list[str]
     task: Task
     n_classes: int = 2
+    class_weights: Tensor | None = None  # multiclass loss weights, (n_classes,); None: unweighted
 
     def __post_init__(self) -> None:
         n = self.labels.shape[0]
@@ -42,18 +43,33 @@ class MultimodalData:
         return self.n_classes if self.task == "multiclass" else 1
 
     def subset(self, index: Tensor) -> MultimodalData:
-        return MultimodalData(self.name, [x[index] for x in self.modalities], self.labels[index],
-                              self.modality_names, self.task, self.n_classes)
+        return replace(self, modalities=[x[index] for x in self.modalities], labels=self.labels[index])
 
     def select(self, modalities: Sequence[int]) -> MultimodalData:
         """Keep only the given modalities (1-based positions), e.g. for a unimodal model."""
         keep = [m - 1 for m in modalities]
-        return MultimodalData(self.name, [self.modalities[m] for m in keep], self.labels,
-                              [self.modality_names[m] for m in keep], self.task, self.n_classes)
+        return replace(self, modalities=[self.modalities[m] for m in keep],
+                       modality_names=[self.modality_names[m] for m in keep])
 
     def to(self, device: str | torch.device) -> MultimodalData:
-        return MultimodalData(self.name, [x.to(device) for x in self.modalities], self.labels.to(device),
-                              self.modality_names, self.task, self.n_classes)
+        weights = None if self.class_weights is None else self.class_weights.to(device)
+        return replace(self, modalities=[x.to(device) for x in self.modalities], labels=self.labels.to(device),
+                       class_weights=weights)
+
+
+Splits = dict[str, MultimodalData]  # "train", "val", "test"
+
+
+def random_splits(data: MultimodalData, fractions: Sequence[float] = (0.75, 0.125, 0.125), seed: int = 0) -> Splits:
+    """`data` cut into disjoint random train / val / test parts (see `split_indices`)."""
+    return {k: data.subset(v) for k, v in split_indices(len(data), fractions, seed).items()}
+
+
+def balanced_class_weights(labels: Tensor, n_classes: int) -> Tensor:
+    """Weights n / (n_classes * count_c), so that every class weighs the same in the loss
+    (classes absent from `labels` get weight 0)."""
+    counts = torch.bincount(labels.long(), minlength=n_classes).float()
+    return torch.where(counts > 0, len(labels) / (n_classes * counts.clamp(min=1)), torch.zeros_like(counts))
 
 
 def split_indices(n: int, fractions: Sequence[float] = (0.75, 0.125, 0.125), seed: int = 0) -> dict[str, Tensor]:

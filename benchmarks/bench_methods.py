@@ -1,0 +1,54 @@
+"""Size and seconds per training epoch of every method of Table 1/2 on real data (CPU).
+
+    python benchmarks/bench_methods.py            # writes results/benchmark_methods.json
+    python benchmarks/bench_methods.py --smoke --output /tmp/methods.json
+
+For ENRICO and AV-MNIST (rebuilt), each method is built with the settings of the committed
+runs (`intense.suites`) and trained by `intense.train.fit` for a few epochs; the record holds
+the parameter count and the median wall-clock time of an epoch's training pass. MulT reads
+each image as a sequence of rows. Methods run one after another, never concurrently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+
+import torch
+
+from intense.experiment import DATASETS, build_model, with_overrides
+from intense.results import RESULTS_DIR, save_results
+from intense.suites import METHOD_OVERRIDES, METHODS, base_config
+from intense.train import TrainConfig, fit
+
+
+def measure(dataset: str, method: str, epochs: int, samples: int | None) -> dict:
+    config = with_overrides(base_config(dataset), model=method, **METHOD_OVERRIDES.get(method, {}))
+    splits = DATASETS[dataset][0](config)
+    train = splits["train"] if samples is None else splits["train"].subset(torch.arange(samples))
+    torch.manual_seed(0)
+    model = build_model(config, train)
+    result = fit(model, train, splits["val"], TrainConfig(epochs, config.batch_size, config.lr, grad_clip=config.grad_clip, progress=False))
+    return {"dataset": dataset, "method": method, "parameters": sum(p.numel() for p in model.parameters()),
+            "training_samples": len(train), "epochs": epochs,
+            "seconds_per_epoch": statistics.median(h["train_seconds"] for h in result.history)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "benchmark_methods.json")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="1 epoch on 64 samples (checks the script runs)")
+    args = parser.parse_args()
+    epochs, samples = (1, 64) if args.smoke else (args.epochs, None)
+    records = []
+    for dataset in ("enrico", "avmnist-rebuilt"):
+        for method in (*METHODS, "mult"):
+            records.append(measure(dataset, method, epochs, samples))
+            print(records[-1], flush=True)
+    save_results(args.output, {"epochs": epochs, "samples": samples or "all", "device": "cpu"}, records)
+
+
+if __name__ == "__main__":
+    main()

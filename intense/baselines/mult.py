@@ -1,0 +1,106 @@
+"""Multimodal Transformer, MulT (Tsai et al. 2019), for M modalities given as sequences.
+
+1. Each modality (B, T_m, D_m) is projected to d by a temporal Conv1d (kernel 1) and gets
+   sinusoidal positions (counted from its first real step, so front padding changes nothing).
+2. For each directed pair (source beta -> target alpha), `layers` crossmodal blocks
+   (pre-LayerNorm): Z <- Z + MHA(q = LN(Z), k = v = LN(X_beta)), Z <- Z + FFN(LN(Z)),
+   starting from Z = X_alpha: the target attends to the source.
+3. Each target's M - 1 crossmodal streams are concatenated (B, T_alpha, (M - 1) d) and passed
+   through a self-attention transformer; its last step is the target's summary.
+4. The M summaries are concatenated and read by a residual MLP head.
+
+Padded steps (`front_padding_mask`) are masked as keys when `mask_padding` is on. Image
+inputs (B, C, H, W) are read as sequences of H rows with C * W features.
+Paper settings for MOSI: d = 40, 4 layers, 10 heads, dropouts 0.1-0.2, gradient clip 0.8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..encoders import front_padding_mask, position_code
+from ..model_base import MultimodalModel
+
+__all__ = ["MulT", "as_sequence"]
+
+
+def as_sequence(x: Tensor) -> Tensor:
+    """(B, T, D) unchanged; images (B, C, H, W) -> (B, H, C * W), rows as time steps."""
+    if x.dim() == 3:
+        return x
+    if x.dim() == 4:
+        return x.permute(0, 2, 1, 3).flatten(2)
+    raise ValueError(f"MulT needs (batch, steps, features) or image inputs, got shape {tuple(x.shape)}")
+
+
+class CrossmodalBlock(nn.Module):
+    """Pre-LN attention block; with source = None it is plain self-attention."""
+
+    def __init__(self, d: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.norm_q, self.norm_kv, self.norm_ff = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attention = nn.MultiheadAttention(d, heads, dropout=dropout, batch_first=True)
+        self.ff = nn.Sequential(nn.Linear(d, 4 * d), nn.ReLU(), nn.Dropout(dropout), nn.Linear(4 * d, d))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, z: Tensor, source: Tensor, source_padding: Tensor | None) -> Tensor:
+        kv = self.norm_kv(source)
+        attended, _ = self.attention(self.norm_q(z), kv, kv, key_padding_mask=source_padding, need_weights=False)
+        z = z + self.dropout(attended)  # (B, T_target, d)
+        return z + self.dropout(self.ff(self.norm_ff(z)))
+
+
+class MulT(MultimodalModel):
+    def __init__(
+        self, input_dims: Sequence[int], output_dim: int, d: int = 40, heads: int = 10, layers: int = 4,
+        dropout: float = 0.1, mask_padding: bool = True,
+    ) -> None:
+        super().__init__()
+        m = len(input_dims)
+        if m < 2:
+            raise ValueError("MulT fuses two or more modalities")
+        if d % heads:
+            raise ValueError(f"d ({d}) must be divisible by heads ({heads})")
+        self.d, self.mask_padding = d, mask_padding
+        self.pairs = [(a, b) for a in range(m) for b in range(m) if a != b]  # (target, source)
+        self.project = nn.ModuleList(nn.Conv1d(dim, d, kernel_size=1) for dim in input_dims)
+        self.crossmodal = nn.ModuleList(
+            nn.ModuleList(CrossmodalBlock(d, heads, dropout) for _ in range(layers)) for _ in self.pairs
+        )
+        width = (m - 1) * d
+        self.self_attention = nn.ModuleList(
+            nn.ModuleList(CrossmodalBlock(width, heads, dropout) for _ in range(layers)) for _ in range(m)
+        )
+        self.head_in = nn.Sequential(nn.Linear(m * width, m * width), nn.ReLU(), nn.Dropout(dropout),
+                                     nn.Linear(m * width, m * width))
+        self.head_out = nn.Linear(m * width, output_dim)
+
+    def embed(self, x: Tensor, padding: Tensor) -> Tensor:
+        """(B, T, D_m) -> (B, T, d) with positions counted from the first real step."""
+        return self.d**0.5 * x + position_code(padding, self.d)  # scaled embedding + positions
+
+    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
+        if len(inputs) != len(self.project):
+            raise ValueError(f"expected {len(self.project)} modality inputs, got {len(inputs)}")
+        sequences = [as_sequence(x) for x in inputs]  # (B, T_m, D_m)
+        padding = [front_padding_mask(x) for x in sequences]  # (B, T_m)
+        streams = [self.embed(proj(x.transpose(1, 2)).transpose(1, 2), pad)  # (B, T_m, d)
+                   for proj, x, pad in zip(self.project, sequences, padding)]
+        keys = [pad if self.mask_padding else None for pad in padding]
+        per_target: dict[int, list[Tensor]] = {a: [] for a in range(len(streams))}
+        for (target, source), blocks in zip(self.pairs, self.crossmodal):
+            z = streams[target]
+            for block in blocks:
+                z = block(z, streams[source], keys[source])  # target attends to source
+            per_target[target].append(z)
+        summaries = []
+        for target, blocks in zip(sorted(per_target), self.self_attention):
+            h = torch.cat(per_target[target], dim=2)  # (B, T_target, (M - 1) d)
+            for block in blocks:
+                h = block(h, h, keys[target])
+            summaries.append(h[:, -1])  # last step (front padding: always a real step)
+        x = torch.cat(summaries, dim=1)  # (B, M (M - 1) d)
+        return self.head_out(x + self.head_in(x))  # residual MLP head

@@ -1,0 +1,47 @@
+"""Shared fixtures: a private cache folder, and MultiBench-format fixture files."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from intense.data.files import DEFAULT_DATA_ROOT
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """Preprocessed-data caches go to a temporary folder, not ~/.cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("INTENSE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture
+def shared_data():
+    if not (DEFAULT_DATA_ROOT / "enrico").exists():
+        pytest.skip(f"the genuine data are not at {DEFAULT_DATA_ROOT}")
+    return DEFAULT_DATA_ROOT
+
+
+def affect_split(n, steps=6, dims=(5, 4, 7), task="regression", seed=0):
+    """One split of a MultiBench affect pickle: front-padded sequences, labels (n, 1, 1)."""
+    rng = np.random.default_rng(seed)
+    split = {}
+    lengths = rng.integers(1, steps + 1, size=n)
+    for key, dim in zip(("vision", "audio", "text"), dims):
+        x = rng.normal(size=(n, steps, dim)).astype(np.float32)
+        for i, length in enumerate(lengths):
+            x[i, : steps - length] = 0.0  # zero padding at the front
+        split[key] = x
+    labels = rng.uniform(-3, 3, size=(n, 1, 1)) if task == "regression" else rng.integers(0, 2, size=(n, 1))
+    split["labels"] = labels.astype(np.float32)
+    split["id"] = np.array([f"clip{i}" for i in range(n)])
+    return split
+
+
+def write_affect(path, task="regression", sizes=(40, 12, 12), **kwargs):
+    content = {name: affect_split(n, task=task, seed=i, **kwargs)
+               for i, (name, n) in enumerate(zip(("train", "valid", "test"), sizes))}
+    path.write_bytes(pickle.dumps(content))
+    return content

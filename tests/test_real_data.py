@@ -1,0 +1,107 @@
+"""Loaders of the genuine data (ENRICO, AV-MNIST rebuilt, UCI mfeat) and MultiBench's
+AV-MNIST layout: sizes, splits, documented fix-ups, clear errors."""
+
+import gzip
+import logging
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from intense.data.avmnist import load_avmnist, load_avmnist_rebuilt, pca_degrade, read_idx, spectrogram
+from intense.data.enrico import load_enrico
+from intense.data.mfeat import MFEAT_VIEWS, load_mfeat
+
+
+def test_enrico_skips_the_two_empty_wireframes_and_splits_65_15_20(shared_data, caplog):
+    with caplog.at_level(logging.WARNING, logger="intense.data"):
+        splits = load_enrico(shared_data)
+    assert "50105" in caplog.text and "50109" in caplog.text
+    sizes = {k: len(v) for k, v in splits.items()}
+    assert sum(sizes.values()) == 1458
+    assert sizes["train"] == round(0.65 * 1458) and sizes["val"] == round(0.15 * 1458)
+    train = splits["train"]
+    assert train.n_classes == 20 and [tuple(x.shape[1:]) for x in train.modalities] == [(3, 64, 32)] * 2
+    # class weights balance the training classes: sum_c w_c n_c = n for every class present
+    counts = torch.bincount(train.labels, minlength=20).float()
+    assert torch.allclose(train.class_weights * counts, torch.full((20,), len(train) / 20.0))
+
+
+def _fake_enrico(root, broken: str):
+    folder = root / "enrico"
+    (folder / "screenshots").mkdir(parents=True)
+    (folder / "wireframes").mkdir()
+    rows = ["screen_id,topic"] + [f"{i},{t}" for i, t in enumerate(["list", "login", "list", "menu", "login"] * 4)]
+    (folder / "design_topics.csv").write_text("\n".join(rows))
+    for i in range(20):
+        Image.new("RGB", (128, 256), (i, 2 * i, 3 * i)).save(folder / "screenshots" / f"{i}.jpg")
+        Image.new("RGB", (128, 256), (3 * i, i, 0)).save(folder / "wireframes" / f"{i}.png")
+    (folder / "wireframes" / f"{broken}.png").write_bytes(b"")  # an empty image file
+    return root
+
+
+def test_an_empty_image_file_is_skipped_with_a_warning(tmp_path, caplog):
+    root = _fake_enrico(tmp_path, broken="7")
+    with caplog.at_level(logging.WARNING, logger="intense.data"):
+        splits = load_enrico(root)
+    assert sum(len(v) for v in splits.values()) == 19
+    assert "skipping screen 7" in caplog.text
+
+
+def test_enrico_missing_files_name_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"enrico/design_topics\.csv"):
+        load_enrico(tmp_path)
+
+
+def test_avmnist_rebuilt_pairs_digits_and_holds_out_a_speaker(shared_data):
+    splits = load_avmnist_rebuilt(shared_data, test_speaker="theo")
+    assert {k: len(v) for k, v in splits.items()} == {"train": 2084, "val": 416, "test": 500}
+    image, audio = splits["train"].modalities
+    assert image.shape[1:] == (1, 28, 28) and audio.shape[1:] == (1, 112, 112)
+    assert splits["test"].labels.bincount().tolist() == [50] * 10
+
+
+def test_pca_degradation_keeps_the_components_holding_a_quarter_of_the_energy():
+    torch.manual_seed(0)
+    x = torch.randn(200, 10) * torch.arange(10, 0, -1).float()  # decreasing variances
+    degraded = pca_degrade(x, x, energy=0.25)
+    rank = torch.linalg.matrix_rank(degraded - x.mean(0))
+    assert rank == 1  # the first component holds 100/385 > 25 % of the variance
+    assert torch.allclose(pca_degrade(x, x, energy=1.0), x, atol=1e-4)
+
+
+def test_spectrogram_is_112_by_112_and_finite_for_short_and_long_clips():
+    for n in (1000, 20000):
+        s = spectrogram(np.random.default_rng(0).normal(size=n).astype(np.float32) * 0.1)
+        assert s.shape == (112, 112) and torch.isfinite(s).all()
+
+
+def test_truncated_idx_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    header = b"\0\0\x08\x03" + (10).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    path.write_bytes(gzip.compress(header + bytes(100)))
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(path)
+
+
+def test_multibench_avmnist_layout_takes_the_last_twelfth_of_train_as_validation(tmp_path):
+    folder = tmp_path / "avmnist"
+    (folder / "image").mkdir(parents=True)
+    (folder / "audio").mkdir()
+    for split, n in (("train", 24), ("test", 6)):
+        np.save(folder / "image" / f"{split}_data.npy", np.random.default_rng(0).integers(0, 255, (n, 784)))
+        np.save(folder / "audio" / f"{split}_data.npy", np.zeros((n, 112, 112), np.float32))
+        np.save(folder / f"{split}_labels.npy", np.arange(n) % 10)
+    splits = load_avmnist(tmp_path)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 22, "val": 2, "test": 6}
+    assert splits["val"].labels.tolist() == [2, 3] and splits["train"].modalities[0].max() <= 1
+
+
+def test_mfeat_has_six_standardised_views_of_2000_digits():
+    splits = load_mfeat()
+    assert sum(len(v) for v in splits.values()) == 2000
+    train = splits["train"]
+    assert train.modality_names == list(MFEAT_VIEWS)
+    assert [x.shape[1] for x in train.modalities] == [76, 216, 64, 240, 47, 6]
+    assert all(x.mean(0).abs().max() < 1e-4 for x in train.modalities)
