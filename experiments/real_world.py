@@ -25,6 +25,7 @@ PARTS = {
     "avmnist-rebuilt": lambda: sweep(method_configs("avmnist-rebuilt"), RESULTS_DIR / "avmnist-rebuilt"),
     "unimodal": lambda: [sweep(unimodal_configs(d, n), RESULTS_DIR / f"{d}-unimodal")
                          for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))],
+    "mult": lambda: sweep(method_configs("enrico", ("mult",)), RESULTS_DIR / "enrico"),
     "encoders": lambda: sweep(method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64),
                               RESULTS_DIR / "enrico-mlp"),
 }

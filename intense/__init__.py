@@ -4,9 +4,10 @@ The public names follow the paper's sections:
 
 - Sec. 3.2: `VBN` (eq. 5-7), `MNL` (eq. 3), relevance scores (eq. 4)
 - Sec. 3.3: `center_interaction` (eq. 9), `IterBN` (eq. 9-10), `InTense` (eq. 8)
+- App. E: the baselines in `intense.baselines`, the real data in `intense.data`
 """
 
-from .encoders import MLPEncoder, SequenceCNN
+from .encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from .fusion import FusionHead, block_norm_penalty, relevance_scores
 from .models import MNL, InTense
 from .train import train_steps
@@ -25,6 +26,9 @@ __all__ = [
     "InTense",
     "MLPEncoder",
     "SequenceCNN",
+    "LeNet",
+    "GRUEncoder",
+    "TransformerEncoder",
     "train_steps",
 ]
 

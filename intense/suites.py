@@ -17,7 +17,8 @@ __all__ = ["REAL_WORLD", "METHODS", "MULT_DATASETS", "LR_CANDIDATES", "REG_CANDI
            "method_configs", "table_methods", "unimodal_configs"]
 
 METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
-MULT_DATASETS = ("mosi", "mosei", "humor", "sarcasm")  # MulT reads sequences: the affect data
+# MulT reads sequences: the affect data, and ENRICO with each image read as a sequence of rows
+MULT_DATASETS = ("enrico", "mosi", "mosei", "humor", "sarcasm")
 # MulT keeps its own paper's settings (Tsai et al. 2019, MOSI): lr 1e-3, gradient clipping at 0.8
 METHOD_OVERRIDES = {"mult": {"lr": 1e-3, "grad_clip": 0.8}}
 LR_CANDIDATES = (1e-3, 5e-3)  # within the paper's range 5e-4 .. 5e-3 (App. E.5)
