@@ -17,15 +17,15 @@ from pathlib import Path
 
 import torch
 
+from intense.data.base import Splits
 from intense.experiment import DATASETS, build_model, with_overrides
 from intense.results import RESULTS_DIR, save_results
-from intense.suites import METHOD_OVERRIDES, METHODS, base_config
+from intense.suites import METHOD_OVERRIDES, METHODS, REAL_WORLD, base_config
 from intense.train import TrainConfig, fit
 
 
-def measure(dataset: str, method: str, epochs: int, samples: int | None) -> dict:
+def measure(dataset: str, splits: Splits, method: str, epochs: int, samples: int | None) -> dict:
     config = with_overrides(base_config(dataset), model=method, **METHOD_OVERRIDES.get(method, {}))
-    splits = DATASETS[dataset][0](config)
     train = splits["train"] if samples is None else splits["train"].subset(torch.arange(samples))
     torch.manual_seed(0)
     model = build_model(config, train)
@@ -39,13 +39,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "benchmark_methods.json")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--datasets", nargs="+", default=["enrico", "avmnist-rebuilt"], choices=sorted(REAL_WORLD))
     parser.add_argument("--smoke", action="store_true", help="1 epoch on 64 samples (checks the script runs)")
     args = parser.parse_args()
     epochs, samples = (1, 64) if args.smoke else (args.epochs, None)
     records = []
-    for dataset in ("enrico", "avmnist-rebuilt"):
-        for method in (*METHODS, "mult"):
-            records.append(measure(dataset, method, epochs, samples))
+    for dataset in args.datasets:
+        splits = DATASETS[dataset][0](base_config(dataset))
+        sequences = splits["train"].modalities[0].dim() > 2  # MulT reads sequences (or image rows)
+        for method in (*METHODS, "mult") if sequences else METHODS:
+            records.append(measure(dataset, splits, method, epochs, samples))
             print(records[-1], flush=True)
     save_results(args.output, {"epochs": epochs, "samples": samples or "all", "device": "cpu"}, records)
 

