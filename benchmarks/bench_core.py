@@ -8,11 +8,9 @@ Times are wall-clock medians on the CPU with torch's default thread count.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 
@@ -20,6 +18,8 @@ from intense import MNL, InTense, MLPEncoder, center_interaction
 from intense.reference import center_interaction_bruteforce
 from intense.results import RESULTS_DIR, save_results
 from intense.train import optimizer_step, task_loss
+
+from _cli import benchmark_parser  # benchmarks/_cli.py
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -69,10 +69,7 @@ def bench_train_step(batch: int, in_dim: int, hidden: int, latent: int, repeats:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "benchmark_core.json")
-    args = parser.parse_args()
+    args = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_core.json").parse_args()
     if args.smoke:
         config = {"orders": [2, 3], "batch": 32, "dim": 4, "repeats": 3, "step_batch": 32, "in_dim": 16,
                   "hidden": 16, "latent": 4}

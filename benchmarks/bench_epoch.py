@@ -16,10 +16,8 @@ CNN of the synthetic experiments. Three timings per epoch, medians over epochs:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -29,6 +27,8 @@ from intense import InTense, SequenceCNN
 from intense.data import split_indices, synthgene_parity
 from intense.results import RESULTS_DIR, save_results
 from intense.train import TrainConfig, fit
+
+from _cli import benchmark_parser  # benchmarks/_cli.py
 
 
 class ConcatHead(nn.Module):
@@ -61,10 +61,7 @@ def bare_epochs(model: nn.Module, inputs: list[torch.Tensor], labels: torch.Tens
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "benchmark_epoch.json")
-    args = parser.parse_args()
+    args = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_epoch.json").parse_args()
     config = {"n_samples": 400 if args.smoke else 10_000, "epochs": 2 if args.smoke else 5, "batch_size": 64,
               "hidden_dim": 16, "encoder_channels": 64, "tf_latent_dim": 8, "interactions": "all"}
     data = synthgene_parity(config["n_samples"], 3, (1, 2), seed=0)

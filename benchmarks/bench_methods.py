@@ -11,9 +11,7 @@ each image as a sequence of rows. Methods run one after another, never concurren
 
 from __future__ import annotations
 
-import argparse
 import statistics
-from pathlib import Path
 
 import torch
 
@@ -23,24 +21,25 @@ from intense.results import RESULTS_DIR, save_results
 from intense.suites import METHOD_OVERRIDES, METHODS, REAL_WORLD, base_config
 from intense.train import TrainConfig, fit
 
+from _cli import benchmark_parser  # benchmarks/_cli.py
+
 
 def measure(dataset: str, splits: Splits, method: str, epochs: int, samples: int | None) -> dict:
     config = with_overrides(base_config(dataset), model=method, **METHOD_OVERRIDES.get(method, {}))
     train = splits["train"] if samples is None else splits["train"].subset(torch.arange(samples))
     torch.manual_seed(0)
     model = build_model(config, train)
-    result = fit(model, train, splits["val"], TrainConfig(epochs, config.batch_size, config.lr, grad_clip=config.grad_clip, progress=False))
+    train_config = TrainConfig(epochs, config.batch_size, config.lr, grad_clip=config.grad_clip, progress=False)
+    result = fit(model, train, splits["val"], train_config)
     return {"dataset": dataset, "method": method, "parameters": sum(p.numel() for p in model.parameters()),
             "training_samples": len(train), "epochs": epochs,
             "seconds_per_epoch": statistics.median(h["train_seconds"] for h in result.history)}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "benchmark_methods.json")
+    parser = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_methods.json", "1 epoch on 64 samples (checks the script runs)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=["enrico", "avmnist-rebuilt"], choices=sorted(REAL_WORLD))
-    parser.add_argument("--smoke", action="store_true", help="1 epoch on 64 samples (checks the script runs)")
     args = parser.parse_args()
     epochs, samples = (1, 64) if args.smoke else (args.epochs, None)
     records = []

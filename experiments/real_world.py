@@ -12,7 +12,7 @@ import sys
 
 from intense.experiment import RunConfig, sweep, with_overrides
 from intense.results import RESULTS_DIR
-from intense.suites import LR_FILE, method_configs, select_settings, unimodal_configs
+from intense.suites import SETTINGS_FILE, method_configs, select_settings, unimodal_configs
 
 # the Fig. 4 settings of notebooks/fig4_synthgene_tri.ipynb, for MultiRoute
 FIG4 = RunConfig(dataset="synthgene-tri", model="multiroute", epochs=20, batch_size=32, lr=1e-2, scheduler_gamma=0.9,
@@ -31,7 +31,7 @@ PARTS = {
 }
 
 if __name__ == "__main__":
-    if "select" in sys.argv[1:] or not LR_FILE.exists():
+    if "select" in sys.argv[1:] or not SETTINGS_FILE.exists():
         print("selected settings:", select_settings())
     for name in [a for a in sys.argv[1:] if a != "select"] or PARTS:
         PARTS[name]()

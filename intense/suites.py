@@ -25,7 +25,7 @@ LR_CANDIDATES = (1e-3, 5e-3)  # within the paper's range 5e-4 .. 5e-3 (App. E.5)
 # Lambda: the paper's 0.05 on our batch-mean loss, and 0.05 / 32, the same Lambda on a loss
 # summed over the batch of 32 as eq. 3 sums it (see book/real_world.md)
 REG_CANDIDATES = (0.05, 0.05 / 32)
-LR_FILE = RESULTS_DIR / "settings_selection.json"
+SETTINGS_FILE = RESULTS_DIR / "settings_selection.json"
 
 # paper settings (App. E.5) unless noted: batch 32, gamma 0.9, weight decay 0.01, Lambda 0.05, p 1
 REAL_WORLD: dict[str, dict] = {
@@ -47,9 +47,9 @@ def base_config(dataset: str, lr: float | None = None) -> RunConfig:
         raise ValueError(f"no real-world settings for {dataset!r}; choose from {sorted(REAL_WORLD)}")
     settings = dict(REAL_WORLD[dataset])
     if "lr" not in settings and lr is None:
-        if not LR_FILE.exists():
-            raise FileNotFoundError(f"{LR_FILE} is missing: run experiments/real_world.py (it selects lr and Lambda first)")
-        settings.update(load_results(LR_FILE)["config"]["chosen"][dataset])
+        if not SETTINGS_FILE.exists():
+            raise FileNotFoundError(f"{SETTINGS_FILE} is missing: run experiments/real_world.py (it selects lr and Lambda first)")
+        settings.update(load_results(SETTINGS_FILE)["config"]["chosen"][dataset])
     if lr is not None:
         settings["lr"] = lr
     settings.setdefault("reg_param", 0.05)
@@ -75,11 +75,11 @@ def unimodal_configs(dataset: str, n_modalities: int, seeds: int = 10) -> list[R
 
 
 def select_settings(datasets=("enrico", "avmnist-rebuilt", "mfeat"), lrs=LR_CANDIDATES, regs=REG_CANDIDATES,
-                    path: Path = LR_FILE) -> dict[str, dict[str, float]]:
+                    path: Path = SETTINGS_FILE) -> dict[str, dict[str, float]]:
     """For each data set, the (lr, Lambda) with the lowest mean validation loss of MNL and
     InTense (seed 0). Runs already recorded in `path` are reused. The test split is not used."""
     records = load_results(path)["records"] if path.exists() else []
-    done = {(r["dataset"], r["lr"], r.get("reg_param", 0.05), r["model"]): r for r in records}
+    done = {(r["dataset"], r["lr"], r["reg_param"], r["model"]): r for r in records}
     chosen = {}
     for dataset in datasets:
         scores = {}
@@ -96,9 +96,8 @@ def select_settings(datasets=("enrico", "avmnist-rebuilt", "mfeat"), lrs=LR_CAND
                 scores[(lr, reg)] = sum(losses) / len(losses)
         lr, reg = min(scores, key=scores.get)
         chosen[dataset] = {"lr": lr, "reg_param": reg}
-    rows = [{**r, "reg_param": r.get("reg_param", 0.05)} for r in done.values()]
     save_results(path, {"lrs": list(lrs), "regs": list(regs), "chosen": chosen,
-                        "rule": "lowest mean validation loss of MNL and InTense, seed 0"}, rows)
+                        "rule": "lowest mean validation loss of MNL and InTense, seed 0"}, list(done.values()))
     return chosen
 
 

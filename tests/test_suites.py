@@ -3,15 +3,15 @@
 import pytest
 
 from intense.results import load_results
-from intense.suites import LR_FILE, base_config, method_configs, table_methods
+from intense.suites import SETTINGS_FILE, base_config, method_configs, table_methods
 
 
 def test_real_data_settings_come_from_the_validation_selection():
-    chosen = load_results(LR_FILE)["config"]["chosen"]
+    chosen = load_results(SETTINGS_FILE)["config"]["chosen"]
     for dataset, settings in chosen.items():
         config = base_config(dataset)
         assert (config.lr, config.reg_param) == (settings["lr"], settings["reg_param"])
-    records = load_results(LR_FILE)["records"]
+    records = load_results(SETTINGS_FILE)["records"]
     for dataset, settings in chosen.items():  # the choice is the lowest mean validation loss
         rows = [r for r in records if r["dataset"] == dataset]
         mean = {}

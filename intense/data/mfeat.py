@@ -12,6 +12,7 @@ Each view is standardised with the training split's mean and standard deviation.
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,5 +49,5 @@ def load_mfeat(seed: int = 0) -> Splits:
     splits = random_splits(data, seed=seed)
     mean = [x.mean(dim=0) for x in splits["train"].modalities]
     std = [x.std(dim=0).clamp(min=1e-6) for x in splits["train"].modalities]
-    return {k: MultimodalData(v.name, [(x - m) / s for x, m, s in zip(v.modalities, mean, std)], v.labels,
-                              v.modality_names, v.task, v.n_classes) for k, v in splits.items()}
+    return {k: replace(v, modalities=[(x - m) / s for x, m, s in zip(v.modalities, mean, std)])
+            for k, v in splits.items()}
