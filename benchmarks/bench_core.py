@@ -13,13 +13,12 @@ import time
 from collections.abc import Callable
 
 import torch
+from _cli import benchmark_parser  # benchmarks/_cli.py
 
 from intense import MNL, InTense, MLPEncoder, center_interaction
 from intense.reference import center_interaction_bruteforce
-from intense.results import RESULTS_DIR, save_results
+from intense.repro.store import RESULTS_DIR, save_results
 from intense.train import optimizer_step, task_loss
-
-from _cli import benchmark_parser  # benchmarks/_cli.py
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -37,10 +36,19 @@ def bench_centering(orders: list[int], batch: int, dim: int, repeats: int) -> li
     for k in orders:
         g = torch.Generator().manual_seed(k)
         features = [torch.randn(batch, dim, generator=g) for _ in range(k)]
-        fast = median_seconds(lambda: center_interaction(features), repeats)
-        literal = median_seconds(lambda: center_interaction_bruteforce(features), max(1, repeats // 3))
-        records.append({"benchmark": "centering", "k": k, "batch": batch, "dim": dim,
-                        "recursion_s": fast, "eq9_literal_s": literal, "speedup": literal / fast})
+        fast = median_seconds(lambda f=features: center_interaction(f), repeats)
+        literal = median_seconds(lambda f=features: center_interaction_bruteforce(f), max(1, repeats // 3))
+        records.append(
+            {
+                "benchmark": "centering",
+                "k": k,
+                "batch": batch,
+                "dim": dim,
+                "recursion_s": fast,
+                "eq9_literal_s": literal,
+                "speedup": literal / fast,
+            }
+        )
         print(f"k={k}: recursion {fast * 1e3:.2f} ms, literal eq. 9 {literal * 1e3:.2f} ms")
     return records
 
@@ -59,11 +67,22 @@ def bench_train_step(batch: int, in_dim: int, hidden: int, latent: int, repeats:
         optimizer = torch.optim.AdamW(model.param_groups(0.01), lr=1e-3)
 
         loss = task_loss("multiclass")
-        seconds = median_seconds(lambda: optimizer_step(model, optimizer, inputs, labels, loss, None), repeats)
-        records.append({"benchmark": "train_step", "model": name, "batch": batch, "modalities": 3,
-                        "interactions": len(model.interactions), "tf_latent_dim": latent,
-                        "encoder": f"MLP {in_dim}-{hidden}-{hidden}", "seconds": seconds,
-                        "parameters": sum(p.numel() for p in model.parameters())})
+        seconds = median_seconds(
+            lambda m=model, o=optimizer, fn=loss: optimizer_step(m, o, inputs, labels, fn, None), repeats
+        )
+        records.append(
+            {
+                "benchmark": "train_step",
+                "model": name,
+                "batch": batch,
+                "modalities": 3,
+                "interactions": len(model.interactions),
+                "tf_latent_dim": latent,
+                "encoder": f"MLP {in_dim}-{hidden}-{hidden}",
+                "seconds": seconds,
+                "parameters": sum(p.numel() for p in model.parameters()),
+            }
+        )
         print(f"{name}: {seconds * 1e3:.2f} ms per step")
     return records
 
@@ -71,14 +90,31 @@ def bench_train_step(batch: int, in_dim: int, hidden: int, latent: int, repeats:
 def main() -> None:
     args = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_core.json").parse_args()
     if args.smoke:
-        config = {"orders": [2, 3], "batch": 32, "dim": 4, "repeats": 3, "step_batch": 32, "in_dim": 16,
-                  "hidden": 16, "latent": 4}
+        config = {
+            "orders": [2, 3],
+            "batch": 32,
+            "dim": 4,
+            "repeats": 3,
+            "step_batch": 32,
+            "in_dim": 16,
+            "hidden": 16,
+            "latent": 4,
+        }
     else:
-        config = {"orders": [2, 3, 4, 5], "batch": 256, "dim": 8, "repeats": 9, "step_batch": 256,
-                  "in_dim": 32, "hidden": 64, "latent": 8}
+        config = {
+            "orders": [2, 3, 4, 5],
+            "batch": 256,
+            "dim": 8,
+            "repeats": 9,
+            "step_batch": 256,
+            "in_dim": 32,
+            "hidden": 64,
+            "latent": 8,
+        }
     records = bench_centering(config["orders"], config["batch"], config["dim"], config["repeats"])
-    records += bench_train_step(config["step_batch"], config["in_dim"], config["hidden"], config["latent"],
-                                config["repeats"] * 3)
+    records += bench_train_step(
+        config["step_batch"], config["in_dim"], config["hidden"], config["latent"], config["repeats"] * 3
+    )
     print("wrote", save_results(args.output, config, records))
 
 

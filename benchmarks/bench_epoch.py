@@ -20,15 +20,14 @@ import statistics
 import time
 
 import torch
+from _cli import benchmark_parser  # benchmarks/_cli.py
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 
 from intense import InTense, SequenceCNN
 from intense.data import split_indices, synthgene_parity
-from intense.results import RESULTS_DIR, save_results
+from intense.repro.store import RESULTS_DIR, save_results
 from intense.train import TrainConfig, fit
-
-from _cli import benchmark_parser  # benchmarks/_cli.py
 
 
 class ConcatHead(nn.Module):
@@ -41,15 +40,16 @@ class ConcatHead(nn.Module):
         return self.linear(torch.cat([e(x) for e, x in zip(self.encoders, inputs)], dim=1))
 
 
-def bare_epochs(model: nn.Module, inputs: list[torch.Tensor], labels: torch.Tensor, batch: int, epochs: int,
-                penalty: bool) -> list[float]:
+def bare_epochs(
+    model: nn.Module, inputs: list[torch.Tensor], labels: torch.Tensor, batch: int, epochs: int, penalty: bool
+) -> list[float]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
     times = []
     for _ in range(epochs):
         start = time.perf_counter()
         order = torch.randperm(labels.shape[0])
         for b in range(0, labels.shape[0], batch):
-            index = order[b:b + batch]
+            index = order[b : b + batch]
             loss = binary_cross_entropy_with_logits(model([x[index] for x in inputs])[:, 0], labels[index])
             if penalty:
                 loss = loss + model.penalty()
@@ -62,8 +62,15 @@ def bare_epochs(model: nn.Module, inputs: list[torch.Tensor], labels: torch.Tens
 
 def main() -> None:
     args = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_epoch.json").parse_args()
-    config = {"n_samples": 400 if args.smoke else 10_000, "epochs": 2 if args.smoke else 5, "batch_size": 64,
-              "hidden_dim": 16, "encoder_channels": 64, "tf_latent_dim": 8, "interactions": "all"}
+    config = {
+        "n_samples": 400 if args.smoke else 10_000,
+        "epochs": 2 if args.smoke else 5,
+        "batch_size": 64,
+        "hidden_dim": 16,
+        "encoder_channels": 64,
+        "tf_latent_dim": 8,
+        "interactions": "all",
+    }
     data = synthgene_parity(config["n_samples"], 3, (1, 2), seed=0)
     splits = {k: data.subset(v) for k, v in split_indices(len(data), seed=0).items()}
     train = splits["train"]
@@ -75,16 +82,23 @@ def main() -> None:
     def intense() -> InTense:
         return InTense(encoders(), 1, tf_latent_dim=config["tf_latent_dim"])
 
-    history = fit(intense(), train, splits["val"],
-                  TrainConfig(epochs=config["epochs"], batch_size=64, lr=1e-2, progress=False)).history
+    history = fit(
+        intense(), train, splits["val"], TrainConfig(epochs=config["epochs"], batch_size=64, lr=1e-2, progress=False)
+    ).history
     records = [
-        {"loop": "trainer (intense.train.fit), training pass",
-         "seconds_per_epoch": statistics.median(h["train_seconds"] for h in history)},
-        {"loop": "trainer (intense.train.fit), whole epoch with validation",
-         "seconds_per_epoch": statistics.median(h["epoch_seconds"] for h in history)},
+        {
+            "loop": "trainer (intense.train.fit), training pass",
+            "seconds_per_epoch": statistics.median(h["train_seconds"] for h in history),
+        },
+        {
+            "loop": "trainer (intense.train.fit), whole epoch with validation",
+            "seconds_per_epoch": statistics.median(h["epoch_seconds"] for h in history),
+        },
     ]
-    for name, model, penalty in [("bare loop, same model", intense(), True),
-                                 ("bare loop, encoders + linear head", ConcatHead(encoders(), config["hidden_dim"]), False)]:
+    for name, model, penalty in [
+        ("bare loop, same model", intense(), True),
+        ("bare loop, encoders + linear head", ConcatHead(encoders(), config["hidden_dim"]), False),
+    ]:
         seconds = statistics.median(bare_epochs(model, train.modalities, train.labels, 64, config["epochs"], penalty))
         records.append({"loop": name, "seconds_per_epoch": seconds})
     bare = records[2]["seconds_per_epoch"]

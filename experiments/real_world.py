@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import sys
 
-from intense.experiment import RunConfig, sweep, with_overrides
-from intense.results import RESULTS_DIR
-from intense.suites import SETTINGS_FILE, method_configs, select_settings, unimodal_configs
+from intense.repro.store import RESULTS_DIR
+from intense.repro.suites import SETTINGS_FILE, method_configs, select_settings, unimodal_configs
+from intense.runs import RunConfig, sweep, with_overrides
 
 # the Fig. 4 settings of notebooks/fig4_synthgene_tri.ipynb, for MultiRoute
-FIG4 = RunConfig(dataset="synthgene-tri", model="multiroute", epochs=20, batch_size=32, lr=1e-2, scheduler_gamma=0.9,
-                 tf_latent_dim=8, hidden_dim=16, encoder_channels=64, progress=False)
+FIG4 = RunConfig.for_dataset("synthgene-tri", model="multiroute", progress=False)
 
 PARTS = {
     "fig4": lambda: sweep([with_overrides(FIG4, seed=s) for s in range(10)], RESULTS_DIR / "synthgene-tri"),
     "mfeat": lambda: sweep(method_configs("mfeat"), RESULTS_DIR / "mfeat"),
     "enrico": lambda: sweep(method_configs("enrico"), RESULTS_DIR / "enrico"),
     "avmnist-rebuilt": lambda: sweep(method_configs("avmnist-rebuilt"), RESULTS_DIR / "avmnist-rebuilt"),
-    "unimodal": lambda: [sweep(unimodal_configs(d, n), RESULTS_DIR / f"{d}-unimodal")
-                         for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))],
+    "unimodal": lambda: [
+        sweep(unimodal_configs(d, n), RESULTS_DIR / f"{d}-unimodal")
+        for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
+    ],
     "mult": lambda: sweep(method_configs("enrico", ("mult",)), RESULTS_DIR / "enrico"),
-    "encoders": lambda: sweep(method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64),
-                              RESULTS_DIR / "enrico-mlp"),
+    "encoders": lambda: sweep(
+        method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), RESULTS_DIR / "enrico-mlp"
+    ),
 }
 
 if __name__ == "__main__":

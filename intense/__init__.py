@@ -10,8 +10,8 @@ The public names follow the paper's sections:
 from .encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from .fusion import FusionHead, block_norm_penalty, relevance_scores
 from .models import MNL, InTense
-from .train import train_steps
 from .norms import VBN, IterBN, NaiveInteractionNorm, center_interaction, outer_product
+from .train import train_steps
 
 __all__ = [
     "VBN",

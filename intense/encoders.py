@@ -12,8 +12,16 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-__all__ = ["MLPEncoder", "SequenceCNN", "LeNet", "GRUEncoder", "TransformerEncoder", "front_padding_mask",
-           "sinusoidal_positions", "position_code"]
+__all__ = [
+    "MLPEncoder",
+    "SequenceCNN",
+    "LeNet",
+    "GRUEncoder",
+    "TransformerEncoder",
+    "front_padding_mask",
+    "sinusoidal_positions",
+    "position_code",
+]
 
 
 def _require_positive(name: str, *sizes: int) -> None:
@@ -28,8 +36,7 @@ class MLPEncoder(nn.Module):
         super().__init__()
         if in_features < 1 or out_features < 1 or any(h < 1 for h in hidden):
             raise ValueError(
-                f"MLPEncoder sizes must be >= 1, got in={in_features}, hidden={list(hidden)}, "
-                f"out={out_features}"
+                f"MLPEncoder sizes must be >= 1, got in={in_features}, hidden={list(hidden)}, out={out_features}"
             )
         self.in_features = in_features
         self.out_features = out_features
@@ -50,7 +57,11 @@ class SequenceCNN(nn.Module):
     then a linear map to `out_features`: a motif detector for SynthGene's 7-mers."""
 
     def __init__(
-        self, out_features: int = 16, alphabet: int = 4, channels: int = 16, kernel_size: int = 7,
+        self,
+        out_features: int = 16,
+        alphabet: int = 4,
+        channels: int = 16,
+        kernel_size: int = 7,
         layers: int = 1,
     ) -> None:
         super().__init__()
@@ -74,8 +85,9 @@ class LeNet(nn.Module):
     then a linear map to `out_features`. `stride=2` makes the first convolution strided,
     which quarters the cost on large inputs such as 112 x 112 spectrograms."""
 
-    def __init__(self, in_channels: int, out_features: int, channels: int = 8, layers: int = 3,
-                 stride: int = 1) -> None:
+    def __init__(
+        self, in_channels: int, out_features: int, channels: int = 8, layers: int = 3, stride: int = 1
+    ) -> None:
         super().__init__()
         _require_positive("LeNet", in_channels, out_features, channels, layers, stride)
         self.out_features, width = out_features, in_channels
@@ -151,7 +163,12 @@ class TransformerEncoder(nn.Module):
     mean pooling over real steps and a linear map to `out_features`."""
 
     def __init__(
-        self, in_features: int, out_features: int, d_model: int = 40, heads: int = 5, layers: int = 4,
+        self,
+        in_features: int,
+        out_features: int,
+        d_model: int = 40,
+        heads: int = 5,
+        layers: int = 4,
         dropout: float = 0.1,
     ) -> None:
         super().__init__()

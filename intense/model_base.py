@@ -1,8 +1,9 @@
-"""What the trainer needs from any multimodal model: the training objective, the
-regulariser, the relevance scores (if the method has any) and the optimiser groups.
+"""What the trainer needs from any multimodal model, and the first stage they all share.
 
-InTense / MNL override all four; the baselines inherit these defaults (no penalty, no
-relevance, weight decay on every parameter) and override what their paper changes.
+`MultimodalModel`: the training objective, the regulariser, the relevance scores (if the
+method has any) and the optimiser groups. `EncodedModel`: one encoder per modality, their
+output sizes and the modalities' names. InTense / MNL and the baselines (but MulT, which
+reads raw sequences) are `EncodedModel`s; they override what their paper changes.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from .blocks import name_modalities
 from .data.base import MultimodalData
 
-__all__ = ["MultimodalModel", "LossFn"]
+__all__ = ["MultimodalModel", "EncodedModel", "LossFn"]
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 
@@ -36,3 +38,39 @@ class MultimodalModel(nn.Module):
 
     def param_groups(self, weight_decay: float) -> list[dict]:
         return [{"params": list(self.parameters()), "weight_decay": weight_decay}]
+
+
+def _encoder_dims(encoders: Sequence[nn.Module], dims: Sequence[int] | None) -> list[int]:
+    if dims is not None:
+        if len(dims) != len(encoders):
+            raise ValueError(f"{len(encoders)} encoders but {len(dims)} encoder_dims")
+        return [int(d) for d in dims]
+    try:
+        return [int(e.out_features) for e in encoders]  # type: ignore[arg-type]
+    except AttributeError as err:
+        raise ValueError(
+            "cannot tell an encoder's output size: give encoder_dims=[d_1, ..., d_M] "
+            "or use encoders with an `out_features` attribute"
+        ) from err
+
+
+class EncodedModel(MultimodalModel):
+    """A model whose first stage is one encoder per modality: f^m = encoder_m(x^m), (B, d_m)."""
+
+    def __init__(
+        self,
+        encoders: Sequence[nn.Module],
+        modality_names: Sequence[str] | None = None,
+        encoder_dims: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__()
+        if len(encoders) == 0:
+            raise ValueError("at least one modality encoder is needed")
+        self.modality_names = name_modalities(len(encoders), modality_names)
+        self.dims = _encoder_dims(encoders, encoder_dims)
+        self.encoders = nn.ModuleList(encoders)
+
+    def encode(self, inputs: Sequence[Tensor]) -> list[Tensor]:
+        if len(inputs) != len(self.encoders):
+            raise ValueError(f"expected {len(self.encoders)} modality inputs, got {len(inputs)}")
+        return [encoder(x) for encoder, x in zip(self.encoders, inputs)]  # each (B, d_m)

@@ -3,81 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
-from typing import Literal
+from typing import Any, Literal
 
 from torch import Tensor, nn
 
+from .blocks import InteractionSpec, block_name, resolve_interactions
 from .data.base import MultimodalData
-from .model_base import MultimodalModel
-
 from .fusion import FusionHead
+from .model_base import EncodedModel
 from .norms import VBN, IterBN, NaiveInteractionNorm, PlainProduct
 
-__all__ = ["InTense", "MNL", "resolve_interactions"]
-
-InteractionSpec = Sequence[int | str]
+__all__ = ["InTense", "MNL", "INTERACTION_NORMS"]
 
 # how an interaction block is normalised: the paper's IterBN, or one of two ablations
 INTERACTION_NORMS = {"iterbn": IterBN, "naive": NaiveInteractionNorm, "none": PlainProduct}
 
 
-def resolve_interactions(
-    names: Sequence[str],
-    interactions: Sequence[InteractionSpec] | None = None,
-    max_order: int | None = None,
-) -> list[tuple[int, ...]]:
-    """Interactions as sorted tuples of 0-based modality positions.
-
-    `interactions` lists modality subsets by 1-based position (as in the block names
-    "1x2") or by modality name; without it every subset of order 2..max_order is used
-    (max_order defaults to the number of modalities, i.e. all interactions).
-    """
-    n = len(names)
-    if interactions is None:
-        order = n if max_order is None else int(max_order)
-        if not 1 <= order <= n:
-            raise ValueError(f"max_order must lie in 1..{n} (the number of modalities), got {order}")
-        return [c for k in range(2, order + 1) for c in combinations(range(n), k)]
-    if max_order is not None:
-        raise ValueError("give either an explicit list of interactions or max_order, not both")
-    resolved: list[tuple[int, ...]] = []
-    for spec in interactions:
-        positions = []
-        for item in spec:
-            if isinstance(item, str) and item in names:
-                positions.append(names.index(item))
-            elif isinstance(item, int) and 1 <= item <= n:
-                positions.append(item - 1)
-            else:
-                raise ValueError(
-                    f"unknown modality {item!r} in interaction {tuple(spec)}: use 1-based "
-                    f"positions 1..{n} or names {list(names)}"
-                )
-        subset = tuple(sorted(set(positions)))
-        if len(subset) < 2 or len(subset) != len(positions):
-            raise ValueError(f"interaction {tuple(spec)} needs two or more distinct modalities")
-        if subset in resolved:
-            raise ValueError(f"interaction {tuple(spec)} is listed twice")
-        resolved.append(subset)
-    return resolved
-
-
-def _encoder_dims(encoders: Sequence[nn.Module], dims: Sequence[int] | None) -> list[int]:
-    if dims is not None:
-        if len(dims) != len(encoders):
-            raise ValueError(f"{len(encoders)} encoders but {len(dims)} encoder_dims")
-        return [int(d) for d in dims]
-    try:
-        return [int(e.out_features) for e in encoders]  # type: ignore[arg-type]
-    except AttributeError as err:
-        raise ValueError(
-            "cannot tell an encoder's output size: give encoder_dims=[d_1, ..., d_M] "
-            "or use encoders with an `out_features` attribute"
-        ) from err
-
-
-class InTense(MultimodalModel):
+class InTense(EncodedModel):
     """Interpretable tensor fusion (eq. 8) with IterBN-normalised interaction blocks.
 
     Blocks, in fusion-weight order: each modality m as VBN(f^m) (eq. 5), then each
@@ -102,23 +44,14 @@ class InTense(MultimodalModel):
         eps: float = 1e-5,
         momentum: float = 0.1,
     ) -> None:
-        super().__init__()
-        if len(encoders) == 0:
-            raise ValueError("at least one modality encoder is needed")
-        names = [str(i + 1) for i in range(len(encoders))] if modality_names is None else list(modality_names)
-        if len(names) != len(encoders) or len(set(names)) != len(names):
-            raise ValueError(f"need {len(encoders)} distinct modality names, got {names}")
+        super().__init__(encoders, modality_names, encoder_dims)
         if interaction_norm not in INTERACTION_NORMS:
-            raise ValueError(
-                f"interaction_norm must be one of {sorted(INTERACTION_NORMS)}, got {interaction_norm!r}"
-            )
+            raise ValueError(f"interaction_norm must be one of {sorted(INTERACTION_NORMS)}, got {interaction_norm!r}")
         if tf_latent_dim < 1:
             raise ValueError(f"tf_latent_dim must be >= 1, got {tf_latent_dim}")
-        dims = _encoder_dims(encoders, encoder_dims)
-        self.modality_names = names
+        names, dims = self.modality_names, self.dims
         self.interactions = resolve_interactions(names, interactions, max_order)
         self.interaction_norm = interaction_norm
-        self.encoders = nn.ModuleList(encoders)
         self.modality_norms = nn.ModuleList(VBN(d, eps, momentum) for d in dims)
         # one projection per modality that takes part in an interaction, shared by all of them
         involved = sorted({m for subset in self.interactions for m in subset})
@@ -127,15 +60,13 @@ class InTense(MultimodalModel):
         self.interaction_norms = nn.ModuleList(
             norm_class([tf_latent_dim] * len(subset), eps, momentum) for subset in self.interactions
         )
-        block_names = names + ["x".join(names[m] for m in subset) for subset in self.interactions]
+        block_names = names + [block_name(names, subset) for subset in self.interactions]
         block_dims = dims + [tf_latent_dim ** len(subset) for subset in self.interactions]
         self.head = FusionHead(block_dims, block_names, output_dim, p=p, reg_param=reg_param)
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """inputs: one tensor per modality, in encoder order -> (B, output_dim)."""
-        if len(inputs) != len(self.encoders):
-            raise ValueError(f"expected {len(self.encoders)} modality inputs, got {len(inputs)}")
-        features = [encoder(x) for encoder, x in zip(self.encoders, inputs)]  # (B, d_m)
+        features = self.encode(inputs)  # (B, d_m) per modality
         blocks = [norm(f) for norm, f in zip(self.modality_norms, features)]  # eq. 5, (B, d_m)
         latent = {int(m): proj(features[int(m)]) for m, proj in self.projections.items()}  # (B, r)
         for subset, norm in zip(self.interactions, self.interaction_norms):
@@ -163,28 +94,14 @@ class InTense(MultimodalModel):
 
 
 class MNL(InTense):
-    """Multiple neural learning (Sec. 3.2): InTense without interaction blocks (eq. 3)."""
+    """Multiple neural learning (Sec. 3.2): InTense without interaction blocks (eq. 3).
 
-    def __init__(
-        self,
-        encoders: Sequence[nn.Module],
-        output_dim: int,
-        *,
-        p: float = 1.0,
-        reg_param: float = 0.05,
-        modality_names: Sequence[str] | None = None,
-        encoder_dims: Sequence[int] | None = None,
-        eps: float = 1e-5,
-        momentum: float = 0.1,
-    ) -> None:
-        super().__init__(
-            encoders,
-            output_dim,
-            p=p,
-            reg_param=reg_param,
-            interactions=[],
-            modality_names=modality_names,
-            encoder_dims=encoder_dims,
-            eps=eps,
-            momentum=momentum,
-        )
+    Takes InTense's keyword arguments (p, reg_param, modality_names, encoder_dims, eps,
+    momentum) but none that concern interactions.
+    """
+
+    def __init__(self, encoders: Sequence[nn.Module], output_dim: int, **kwargs: Any) -> None:
+        unused = {"interactions", "max_order", "tf_latent_dim", "interaction_norm"} & set(kwargs)
+        if unused:
+            raise ValueError(f"MNL has no interaction blocks: {sorted(unused)} do not apply (use InTense)")
+        super().__init__(encoders, output_dim, interactions=[], **kwargs)

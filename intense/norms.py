@@ -54,9 +54,7 @@ class VBN(nn.Module):
 
     def forward(self, f: Tensor) -> Tensor:  # f: (B, d)
         if f.dim() != 2 or f.shape[1] != self.num_features:
-            raise ValueError(
-                f"VBN expects a (batch, {self.num_features}) tensor, got shape {tuple(f.shape)}"
-            )
+            raise ValueError(f"VBN expects a (batch, {self.num_features}) tensor, got shape {tuple(f.shape)}")
         if self.training:
             if f.shape[0] < 2:
                 raise ValueError(
@@ -199,9 +197,7 @@ class IterBN(nn.Module):
         self.register_buffer("running_sq_norm", torch.ones(()))
 
     def _running_moments(self) -> dict[int, Tensor]:
-        return {
-            mask: getattr(self, f"running_moment_{mask}") for mask in range(1, 1 << len(self.dims))
-        }
+        return {mask: getattr(self, f"running_moment_{mask}") for mask in range(1, 1 << len(self.dims))}
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
         if len(features) != len(self.dims):

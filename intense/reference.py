@@ -15,7 +15,7 @@ from torch import Tensor
 
 from .norms import broadcast_layout, check_factors
 
-__all__ = ["ordered_disjoint_subsets", "center_interaction_bruteforce", "centering_coefficients"]
+__all__ = ["ordered_disjoint_subsets", "monomial", "center_interaction_bruteforce", "centering_coefficients"]
 
 
 def _nonempty_subsets(universe: frozenset[int]) -> Iterator[frozenset[int]]:
@@ -33,18 +33,23 @@ def ordered_disjoint_subsets(universe: frozenset[int]) -> Iterator[tuple[frozens
             yield (first, *rest)
 
 
-def _expectation(factors: list[Tensor], subset: frozenset[int]) -> Tensor:
+def monomial(factors: Sequence[Tensor], subset: frozenset[int]) -> Tensor:
+    """prod_{m in S} f^m of factors in broadcast layout (1 for the empty set)."""
     product = factors[0].new_ones(())
     for m in sorted(subset):
         product = product * factors[m]
-    return product.mean(dim=0, keepdim=True)  # E[prod_{m in S} f^m], (1, ...)
+    return product
+
+
+def _expectation(factors: list[Tensor], subset: frozenset[int]) -> Tensor:
+    return monomial(factors, subset).mean(dim=0, keepdim=True)  # E[prod_{m in S} f^m], (1, ...)
 
 
 def center_interaction_bruteforce(features: Sequence[Tensor]) -> Tensor:
     """eq. 9, term by term:
 
-        f^I_hat = sum_{l=0}^{|I|} (-1)^l  sum_{S^1..S^l disjoint, non-empty}
-                      prod_{m in I \\ U S^k} f^m  prod_k E(prod_{m in S^k} f^m)
+    f^I_hat = sum_{l=0}^{|I|} (-1)^l  sum_{S^1..S^l disjoint, non-empty}
+                  prod_{m in I \\ U S^k} f^m  prod_k E(prod_{m in S^k} f^m)
     """
     check_factors(features)
     factors = broadcast_layout(features)

@@ -31,8 +31,13 @@ class FixedFeatureProblem:
 
     @classmethod
     def synthetic(
-        cls, strengths: Sequence[float], dim: int = 4, n: int = 400, reg_param: float = 0.01,
-        p: float = 1.0, seed: int = 0,
+        cls,
+        strengths: Sequence[float],
+        dim: int = 4,
+        n: int = 400,
+        reg_param: float = 0.01,
+        p: float = 1.0,
+        seed: int = 0,
     ) -> FixedFeatureProblem:
         """Modality m carries a linear signal of the given strength (0: pure noise)."""
         g = torch.Generator().manual_seed(seed)
@@ -51,8 +56,13 @@ class Solution:
 
 def _lbfgs(params: list[Tensor], objective: Callable[[], Tensor], rounds: int = 20) -> None:
     optimizer = torch.optim.LBFGS(
-        params, lr=1.0, max_iter=500, history_size=50, tolerance_grad=1e-12,
-        tolerance_change=1e-15, line_search_fn="strong_wolfe",
+        params,
+        lr=1.0,
+        max_iter=500,
+        history_size=50,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-15,
+        line_search_fn="strong_wolfe",
     )
 
     def closure() -> Tensor:
@@ -72,8 +82,9 @@ def _scores(problem: FixedFeatureProblem, weights: Sequence[Tensor], bias: Tenso
 def _initial_weights(problem: FixedFeatureProblem, seed: int) -> tuple[list[Tensor], Tensor]:
     """Small random fusion weights w_m (d_m,) and a zero bias, in float64, requiring grad."""
     g = torch.Generator().manual_seed(seed)
-    weights = [torch.randn(f.shape[1], generator=g, dtype=torch.float64).mul_(0.1).requires_grad_()
-               for f in problem.features]
+    weights = [
+        torch.randn(f.shape[1], generator=g, dtype=torch.float64).mul_(0.1).requires_grad_() for f in problem.features
+    ]
     return weights, torch.zeros((), dtype=torch.float64, requires_grad=True)
 
 

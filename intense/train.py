@@ -3,8 +3,9 @@
     loss(model(x), y) + Lambda (sum_b ||W_b||^q)^(2/q)  +  weight decay below the fusion layer
 
 The loss is averaged over the mini-batch rather than summed as in the paper, which rescales
-Lambda: Lambda on the mean equals B * Lambda on a loss summed over a batch of B. Data live in memory as tensors (`MultimodalData`), already encoded, so an
-epoch is a loop over index slices with no per-sample work.
+Lambda: Lambda on the mean equals B * Lambda on a loss summed over a batch of B. Data live
+in memory as tensors (`MultimodalData`), already encoded, so an epoch is a loop over index
+slices with no per-sample work.
 """
 
 from __future__ import annotations
@@ -54,8 +55,14 @@ def _check_finite(inputs: Sequence[Tensor]) -> None:
             raise ValueError(f"modality {m + 1} contains NaN or inf values; clean the inputs first")
 
 
-def optimizer_step(model: MultimodalModel, optimizer: torch.optim.Optimizer, inputs: Sequence[Tensor], targets: Tensor,
-          loss_fn: LossFn, grad_clip: float | None) -> float:
+def optimizer_step(
+    model: MultimodalModel,
+    optimizer: torch.optim.Optimizer,
+    inputs: Sequence[Tensor],
+    targets: Tensor,
+    loss_fn: LossFn,
+    grad_clip: float | None,
+) -> float:
     """One AdamW step on eq. 3's objective; returns the objective."""
     objective = model.training_loss(inputs, targets, loss_fn)
     if not torch.isfinite(objective):
@@ -76,8 +83,8 @@ def evaluate(model: MultimodalModel, data: MultimodalData, batch_size: int = 102
     loss_fn, total_loss, correct, counted = task_loss(data.task, data.class_weights), 0.0, 0.0, 0
     with_zeros = 0.0  # regression: sign accuracy counting label 0 as positive (MultiBench's variant)
     for start in range(0, len(data), batch_size):
-        inputs = [x[start:start + batch_size] for x in data.modalities]
-        y = data.labels[start:start + batch_size]
+        inputs = [x[start : start + batch_size] for x in data.modalities]
+        y = data.labels[start : start + batch_size]
         out = model(inputs)
         total_loss += loss_fn(out, y).item() * y.shape[0]
         hits = _correct(out, y, data.task)
@@ -104,9 +111,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or not 0 < self.scheduler_gamma <= 1:
-            raise ValueError(
-                f"need epochs >= 1, batch_size >= 2, lr > 0 and 0 < scheduler_gamma <= 1; got {self}"
-            )
+            raise ValueError(f"need epochs >= 1, batch_size >= 2, lr > 0 and 0 < scheduler_gamma <= 1; got {self}")
 
 
 @dataclass
@@ -131,7 +136,7 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
         order = torch.randperm(len(train), generator=generator).to(train.labels.device)
         total = 0.0
         for b in range(batches):
-            index = order[b * config.batch_size:(b + 1) * config.batch_size]
+            index = order[b * config.batch_size : (b + 1) * config.batch_size]
             if index.numel() < 2:  # batch statistics need two samples
                 continue
             inputs = [x[index] for x in train.modalities]
@@ -141,9 +146,18 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
         scheduler.step()
         train_seconds = time.perf_counter() - start
         val_metrics = evaluate(model, val)
-        result.history.append({"epoch": epoch, "lr": lr, "train_objective": total / batches, "val_loss": val_metrics["loss"],
-                               "val_accuracy": val_metrics["accuracy"], "relevance": model.relevance(val),
-                               "train_seconds": train_seconds, "epoch_seconds": time.perf_counter() - start})
+        result.history.append(
+            {
+                "epoch": epoch,
+                "lr": lr,
+                "train_objective": total / batches,
+                "val_loss": val_metrics["loss"],
+                "val_accuracy": val_metrics["accuracy"],
+                "relevance": model.relevance(val),
+                "train_seconds": train_seconds,
+                "epoch_seconds": time.perf_counter() - start,
+            }
+        )
         bar.set_postfix(val_loss=f"{val_metrics['loss']:.3f}", val_acc=f"{val_metrics['accuracy']:.3f}")
         if val_metrics["loss"] < result.best_val_loss:
             result.best_epoch, result.best_val_loss = epoch, val_metrics["loss"]

@@ -41,7 +41,9 @@ def affect_split(n, steps=6, dims=(5, 4, 7), task="regression", seed=0):
 
 
 def write_affect(path, task="regression", sizes=(40, 12, 12), **kwargs):
-    content = {name: affect_split(n, task=task, seed=i, **kwargs)
-               for i, (name, n) in enumerate(zip(("train", "valid", "test"), sizes))}
+    content = {
+        name: affect_split(n, task=task, seed=i, **kwargs)
+        for i, (name, n) in enumerate(zip(("train", "valid", "test"), sizes))
+    }
     path.write_bytes(pickle.dumps(content))
     return content

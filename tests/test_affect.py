@@ -6,8 +6,8 @@ import pickle
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_affect
+
 from intense.data.affect import load_affect
 from intense.data.safe_pickle import UnsafePickleError, safe_load
 

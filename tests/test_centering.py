@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from intense import IterBN, NaiveInteractionNorm, VBN, center_interaction, outer_product
+from intense import VBN, IterBN, NaiveInteractionNorm, center_interaction, outer_product
 from intense.norms import broadcast_layout
-from intense.reference import center_interaction_bruteforce, centering_coefficients
+from intense.reference import center_interaction_bruteforce, centering_coefficients, monomial
 
 DIMS = [3, 2, 4, 1, 2]  # unequal multi-dimensional representations
 
@@ -13,8 +13,10 @@ DIMS = [3, 2, 4, 1, 2]  # unequal multi-dimensional representations
 def random_factors(k: int, batch: int = 24, seed: int = 0) -> list[torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     # non-zero means, so that every term of eq. 9 matters
-    return [torch.randn(batch, d, generator=g, dtype=torch.float64) + torch.randn(d, generator=g, dtype=torch.float64)
-            for d in DIMS[:k]]
+    return [
+        torch.randn(batch, d, generator=g, dtype=torch.float64) + torch.randn(d, generator=g, dtype=torch.float64)
+        for d in DIMS[:k]
+    ]
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
@@ -43,21 +45,15 @@ def test_theorem2_polynomial_form_and_eq11_for_every_proper_subset(k):
     factors = broadcast_layout(features)
     coefficients = centering_coefficients(features)  # eq. 26: G_J for every J subset-of I
 
-    def monomial(subset):
-        out = torch.ones((), dtype=torch.float64)
-        for m in sorted(subset):
-            out = out * factors[m]
-        return out
-
     # first statement: Psi_I = sum_J G_J prod_{m in J} f^m
-    polynomial = sum(g * monomial(j) for j, g in coefficients.items())
+    polynomial = sum(g * monomial(factors, j) for j, g in coefficients.items())
     torch.testing.assert_close(torch.broadcast_to(polynomial, (24, *DIMS[:k])), center_interaction(features))
     # eq. 11: E( sum_{K: J subset K subset I} G_K prod_{m in K \ J} f^m ) = 0 for every J != I
     modalities = frozenset(range(k))
     for j in coefficients:
         if j == modalities:
             continue
-        contribution = sum(g * monomial(kk - j) for kk, g in coefficients.items() if j <= kk)
+        contribution = sum(g * monomial(factors, kk - j) for kk, g in coefficients.items() if j <= kk)
         assert contribution.mean(dim=0).abs().max() < 1e-12, f"J = {sorted(j)}"
 
 
@@ -65,11 +61,23 @@ def test_appendix_b1_expansion_for_three_one_dimensional_modalities():
     g = torch.Generator().manual_seed(3)
     f1, f2, f3 = (torch.randn(50, 1, generator=g, dtype=torch.float64) + 1.5 for _ in range(3))
     e = lambda t: t.mean()  # noqa: E731  (the paper's bar)
-    expected = (f1 * f2 * f3 - e(f1) * f2 * f3 - e(f2) * f1 * f3 - e(f3) * f1 * f2
-                - e(f1 * f2) * f3 - e(f1 * f3) * f2 - e(f2 * f3) * f1 - e(f1 * f2 * f3)
-                + 2 * e(f1) * e(f2) * f3 + 2 * e(f1) * e(f3) * f2 + 2 * e(f2) * e(f3) * f1
-                + 2 * e(f1) * e(f2 * f3) + 2 * e(f2) * e(f1 * f3) + 2 * e(f3) * e(f1 * f2)
-                - 6 * e(f1) * e(f2) * e(f3))
+    expected = (
+        f1 * f2 * f3
+        - e(f1) * f2 * f3
+        - e(f2) * f1 * f3
+        - e(f3) * f1 * f2
+        - e(f1 * f2) * f3
+        - e(f1 * f3) * f2
+        - e(f2 * f3) * f1
+        - e(f1 * f2 * f3)
+        + 2 * e(f1) * e(f2) * f3
+        + 2 * e(f1) * e(f3) * f2
+        + 2 * e(f2) * e(f3) * f1
+        + 2 * e(f1) * e(f2 * f3)
+        + 2 * e(f2) * e(f1 * f3)
+        + 2 * e(f3) * e(f1 * f2)
+        - 6 * e(f1) * e(f2) * e(f3)
+    )
     torch.testing.assert_close(center_interaction([f1, f2, f3])[:, :, 0, 0], expected)
 
     # with standardised factors (all means zero) it reduces to the main text's form (Sec. 3.3)

@@ -7,19 +7,25 @@ import sys
 import pytest
 import torch
 
-from intense.__main__ import FLAGS, main
+from intense.runs.cli import main
+from intense.runs.config import flag_fields
 
-SMALL = ["--n-samples", "160", "--epochs", "1", "--batch-size", "16", "--no-progress"]
+SMALL = "--n-samples 160 --epochs 1 --batch-size 16 --no-progress".split()
+
+
+def cli(command: str, *extra: str) -> int:
+    """main() on a command line written as one string, plus arguments that may hold spaces."""
+    return main([*command.split(), *extra])
 
 
 def test_train_writes_a_complete_run_record(tmp_path):
     out = tmp_path / "run.json"
-    assert main(["train", "--dataset", "synthgene-tri", "--model", "intense", "--seed", "3",
-                 "--interactions", "12", "123", "--output", str(out), *SMALL]) == 0
+    command = "train --dataset synthgene-tri --model intense --seed 3 --interactions 12 123 --output"
+    assert cli(command, str(out), *SMALL) == 0
     record = json.loads(out.read_text())
     assert {"config", "test", "val", "relevance", "history"} <= set(record)
     assert record["config"]["seed"] == 3 and record["config"]["interactions"] == ["12", "123"]
-    assert {"torch", "python", "git_commit"} <= set(record["config"]["environment"])
+    assert {"torch", "python", "git_commit", "git_dirty"} <= set(record["config"]["environment"])
     assert list(record["relevance"]) == ["1", "2", "3", "1x2", "1x2x3"]
     assert sum(record["relevance"].values()) == pytest.approx(1.0)
     assert 0.0 <= record["test"]["accuracy"] <= 1.0 and len(record["history"]) == 1
@@ -28,17 +34,20 @@ def test_train_writes_a_complete_run_record(tmp_path):
 
 
 def test_sweep_skips_finished_runs_and_redoes_missing_ones(tmp_path, capsys):
-    args = ["sweep", "--dataset", "synthgene", "--n-modalities", "3", "--models", "mnl", "unimodal",
-            "--modalities", "2", "--seeds", "0-1", "--out-dir", str(tmp_path), *SMALL]
-    assert main(args) == 0
+    command = "sweep --dataset synthgene --n-modalities 3 --models mnl unimodal --modalities 2 --seeds 0-1 --out-dir"
+    assert cli(command, str(tmp_path), *SMALL) == 0
     files = sorted(p.name for p in tmp_path.glob("*.json"))
-    assert files == ["synthgene_mnl_seed0.json", "synthgene_mnl_seed1.json",
-                     "synthgene_unimodal-m2_seed0.json", "synthgene_unimodal-m2_seed1.json"]
+    assert files == [
+        "synthgene_mnl_seed0.json",
+        "synthgene_mnl_seed1.json",
+        "synthgene_unimodal-m2_seed0.json",
+        "synthgene_unimodal-m2_seed1.json",
+    ]
     stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
     (tmp_path / "synthgene_mnl_seed1.json").unlink()  # as if the sweep had been killed there
     (tmp_path / "synthgene_mnl_seed0.json").write_text("{trunc")  # a corrupt record is redone
     capsys.readouterr()
-    assert main(args) == 0
+    assert cli(command, str(tmp_path), *SMALL) == 0
     log = capsys.readouterr().out
     assert log.count("skip ") == 2 and log.count("done ") == 2
     for name in ["synthgene_unimodal-m2_seed0.json", "synthgene_unimodal-m2_seed1.json"]:
@@ -47,34 +56,38 @@ def test_sweep_skips_finished_runs_and_redoes_missing_ones(tmp_path, capsys):
 
 
 def test_clear_errors(tmp_path, capsys):
-    assert main(["train", "--model", "unimodal", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+    out = str(tmp_path / "x.json")
+    assert cli("train --model unimodal --output", out, *SMALL) == 2
     assert "--modality" in capsys.readouterr().err
-    assert main(["train", "--interactions", "1a", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+    assert cli("train --interactions 1a --output", out, *SMALL) == 2
     assert "cannot read interaction" in capsys.readouterr().err
-    assert main(["train", "--device", "tpu9", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+    assert cli("train --device tpu9 --output", out, *SMALL) == 2
     assert "unknown device" in capsys.readouterr().err
     if not torch.cuda.is_available():
-        assert main(["train", "--device", "cuda", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+        assert cli("train --device cuda --output", out, *SMALL) == 2
         assert "no CUDA GPU" in capsys.readouterr().err
+    assert cli("sweep --seeds 0-x --out-dir", str(tmp_path), *SMALL) == 2
+    assert "cannot read seeds" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["train", "--dataset", "mnist-please", "--output", str(tmp_path / "x.json")])
+        cli("train --dataset mnist-please --output", out)
     assert not (tmp_path / "x.json").exists()
 
 
 def test_help_documents_every_flag():
-    text = subprocess.run([sys.executable, "-m", "intense", "train", "--help"], capture_output=True,
-                          text=True, check=True).stdout
-    for name in [*FLAGS, "model", "output", "mlflow"]:
+    text = subprocess.run(
+        [sys.executable, "-m", "intense", "train", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for name in [*(f.name for f in flag_fields()), "model", "output", "mlflow"]:
         assert "--" + name.replace("_", "-") in text
-    assert "sweep" in subprocess.run([sys.executable, "-m", "intense", "--help"], capture_output=True,
-                                     text=True, check=True).stdout
+    top = subprocess.run([sys.executable, "-m", "intense", "--help"], capture_output=True, text=True, check=True)
+    assert "sweep" in top.stdout
 
 
 def test_mlflow_flag_without_mlflow_fails_before_training(tmp_path, capsys):
     try:
         import mlflow  # noqa: F401
     except ImportError:
-        assert main(["train", "--mlflow", "--output", str(tmp_path / "x.json"), *SMALL]) == 2
+        assert cli("train --mlflow --output", str(tmp_path / "x.json"), *SMALL) == 2
         assert "pip install mlflow" in capsys.readouterr().err
         assert not (tmp_path / "x.json").exists()
     else:
@@ -89,8 +102,7 @@ def test_mlflow_flag_logs_params_and_per_epoch_metrics(tmp_path, monkeypatch):
     for name in ("start_run", "log_params", "log_metrics", "end_run"):
         setattr(fake, name, lambda *a, _name=name, **k: calls.append((_name, a, k)))
     monkeypatch.setitem(sys.modules, "mlflow", fake)
-    assert main(["train", "--mlflow", "--epochs", "2", "--output", str(tmp_path / "x.json"),
-                 *[a for a in SMALL if a not in ("--epochs", "1")]]) == 0
+    assert cli("train --mlflow --output", str(tmp_path / "x.json"), *SMALL, "--epochs", "2") == 0
     names = [c[0] for c in calls]
     assert names[0] == "start_run" and names[-1] == "end_run" and "log_params" in names
     epoch_steps = [c[2]["step"] for c in calls if c[0] == "log_metrics" and "step" in c[2]]
@@ -98,11 +110,14 @@ def test_mlflow_flag_logs_params_and_per_epoch_metrics(tmp_path, monkeypatch):
 
 
 def test_sweep_crosses_datasets_models_and_seeds(tmp_path):
-    assert main(["sweep", "--dataset", "synthgene", "synthgene-tri", "--n-modalities", "3", "--models", "mnl",
-                 "--seeds", "0", "2", "--out-dir", str(tmp_path), *SMALL]) == 0
+    command = "sweep --dataset synthgene synthgene-tri --n-modalities 3 --models mnl --seeds 0 2 --out-dir"
+    assert cli(command, str(tmp_path), *SMALL) == 0
     assert sorted(p.name for p in tmp_path.glob("*.json")) == [
-        "synthgene-tri_mnl_seed0.json", "synthgene-tri_mnl_seed2.json", "synthgene_mnl_seed0.json",
-        "synthgene_mnl_seed2.json"]
+        "synthgene-tri_mnl_seed0.json",
+        "synthgene-tri_mnl_seed2.json",
+        "synthgene_mnl_seed0.json",
+        "synthgene_mnl_seed2.json",
+    ]
 
 
 def test_affect_data_from_data_root_trains_with_gru_and_transformer_encoders(tmp_path, monkeypatch):
@@ -112,9 +127,10 @@ def test_affect_data_from_data_root_trains_with_gru_and_transformer_encoders(tmp
     monkeypatch.setenv("INTENSE_DATA", str(tmp_path / "elsewhere"))  # --data-root wins over the variable
     for encoder in ("gru", "transformer", "mlp"):
         out = tmp_path / f"{encoder}.json"
-        assert main(["train", "--dataset", "mosi", "--model", "intense", "--interactions", "13",
-                     "--encoder", encoder, "--data-root", str(tmp_path), "--output", str(out),
-                     "--epochs", "1", "--batch-size", "8", "--no-progress"]) == 0
+        command = f"train --dataset mosi --model intense --interactions 13 --encoder {encoder} --epochs 1"
+        assert (
+            cli(command, "--batch-size", "8", "--no-progress", "--data-root", str(tmp_path), "--output", str(out)) == 0
+        )
         record = json.loads(out.read_text())
         assert list(record["relevance"]) == ["v", "a", "t", "vxt"]
         assert record["sizes"] == {"train": 40, "val": 12, "test": 12}
@@ -126,8 +142,8 @@ def test_every_baseline_runs_through_the_cli(tmp_path, model):
 
     write_affect(tmp_path / "sarcasm.pkl", task="binary")
     out = tmp_path / "run.json"
-    assert main(["train", "--dataset", "sarcasm", "--model", model, "--data-root", str(tmp_path),
-                 "--output", str(out), "--epochs", "1", "--batch-size", "8", "--no-progress"]) == 0
+    command = f"train --dataset sarcasm --model {model} --epochs 1 --batch-size 8 --no-progress"
+    assert cli(command, "--data-root", str(tmp_path), "--output", str(out)) == 0
     relevance = json.loads(out.read_text())["relevance"]
     if model == "multiroute":  # global routing scores over the test split
         assert len(relevance) == 7 and sum(relevance.values()) == pytest.approx(1.0)
@@ -136,13 +152,11 @@ def test_every_baseline_runs_through_the_cli(tmp_path, model):
 
 
 def test_missing_real_data_names_the_path_and_the_data_root_flag(tmp_path, capsys):
-    assert main(["train", "--dataset", "humor", "--data-root", str(tmp_path), "--output",
-                 str(tmp_path / "x.json"), "--no-progress"]) == 2
+    assert cli("train --dataset humor --no-progress --data-root", str(tmp_path), "--output", str(tmp_path / "x")) == 2
     err = capsys.readouterr().err
     assert str(tmp_path / "humor.pkl") in err and "--data-root" in err
 
 
 def test_an_encoder_that_does_not_fit_the_data_is_a_clear_error(tmp_path, capsys):
-    assert main(["train", "--dataset", "synthgene-tri", "--encoder", "lenet", "--output",
-                 str(tmp_path / "y.json"), *SMALL]) == 2
+    assert cli("train --dataset synthgene-tri --encoder lenet --output", str(tmp_path / "y.json"), *SMALL) == 2
     assert "lenet encoder reads images" in capsys.readouterr().err

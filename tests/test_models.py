@@ -93,8 +93,9 @@ def test_training_on_a_pure_interaction_puts_most_relevance_on_it():
     torch.manual_seed(0)
     x, y = gaussian_parity(512, n_modalities=3, dim=4, interacting=(1, 2), seed=0)
     model = InTense([MLPEncoder(4, 8, hidden=(32,)) for _ in range(3)], 1, tf_latent_dim=4)
-    history = train_steps(model, x, y[:, None], binary_cross_entropy_with_logits,
-                          steps=300, batch_size=128, lr=1e-2, seed=0)
+    history = train_steps(
+        model, x, y[:, None], binary_cross_entropy_with_logits, steps=300, batch_size=128, lr=1e-2, seed=0
+    )
     assert history[-1] < history[0]
     relevance = model.relevance()
     assert max(relevance, key=relevance.get) == "1x2"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from intense.results import load_results
+from intense.repro.store import load_results
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 RUN_FOLDERS = sorted(p for p in RESULTS.iterdir() if p.is_dir())
@@ -14,9 +14,20 @@ RUN_FOLDERS = sorted(p for p in RESULTS.iterdir() if p.is_dir())
 
 def test_every_notebook_results_folder_is_committed():
     names = {p.name for p in RUN_FOLDERS}
-    assert {"synthgene", "synthgene-paper-lr", "synthgene-tri", "synthgene-tri-paper-lr", "synthgene-parity3",
-            "enrico", "avmnist-rebuilt", "mfeat", "enrico-unimodal", "avmnist-rebuilt-unimodal", "mfeat-unimodal",
-            "enrico-mlp"} <= names
+    assert {
+        "synthgene",
+        "synthgene-paper-lr",
+        "synthgene-tri",
+        "synthgene-tri-paper-lr",
+        "synthgene-parity3",
+        "enrico",
+        "avmnist-rebuilt",
+        "mfeat",
+        "enrico-unimodal",
+        "avmnist-rebuilt-unimodal",
+        "mfeat-unimodal",
+        "enrico-mlp",
+    } <= names
 
 
 @pytest.mark.parametrize("folder", RUN_FOLDERS, ids=lambda p: p.name)
@@ -34,8 +45,9 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
     assert seeds and all(n == 10 for n in seeds.values()), dict(seeds)
 
 
-@pytest.mark.parametrize("name", ["what_can_go_wrong.json", "benchmark_core.json", "benchmark_epoch.json",
-                                  "settings_selection.json"])
+@pytest.mark.parametrize(
+    "name", ["what_can_go_wrong.json", "benchmark_core.json", "benchmark_epoch.json", "settings_selection.json"]
+)
 def test_summary_results_load(name):
     payload = load_results(RESULTS / name)
     assert payload["records"] and payload["environment"]["torch"]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from intense.results import load_results
-from intense.suites import SETTINGS_FILE, base_config, method_configs, table_methods
+from intense.repro.store import load_results
+from intense.repro.suites import SETTINGS_FILE, base_config, method_configs, table_methods
 
 
 def test_real_data_settings_come_from_the_validation_selection():

@@ -5,7 +5,7 @@ import torch
 
 from intense import MNL, MLPEncoder
 from intense.data import MultimodalData, gaussian_parity
-from intense.train import TrainConfig, optimizer_step, evaluate, fit, task_loss
+from intense.train import TrainConfig, evaluate, fit, optimizer_step, task_loss
 
 
 def toy(n, seed):
@@ -20,7 +20,9 @@ def model():
 
 def test_fit_keeps_the_epoch_with_lowest_validation_loss_and_decays_lr():
     m, val = model(), toy(64, 1)
-    result = fit(m, toy(256, 0), val, TrainConfig(epochs=6, batch_size=32, lr=0.05, scheduler_gamma=0.5, progress=False))
+    result = fit(
+        m, toy(256, 0), val, TrainConfig(epochs=6, batch_size=32, lr=0.05, scheduler_gamma=0.5, progress=False)
+    )
     losses = [h["val_loss"] for h in result.history]
     assert result.best_epoch == 1 + losses.index(min(losses))
     assert evaluate(m, val)["loss"] == pytest.approx(min(losses), rel=1e-5)

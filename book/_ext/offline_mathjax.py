@@ -17,9 +17,7 @@ from sphinx.application import Sphinx
 def mathjax_bundle() -> Path:
     bundle = Path(str(files("mathjax"))) / "static" / "mathjax" / "es5"
     if not (bundle / "tex-chtml.js").is_file():
-        raise RuntimeError(
-            f"MathJax not found at {bundle}; install the book's dependencies: pip install -e '.[book]'"
-        )
+        raise RuntimeError(f"MathJax not found at {bundle}; install the book's dependencies: pip install -e '.[book]'")
     return bundle
 
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from .common import EncodedModel, mlp
+from ..model_base import EncodedModel
+from .common import mlp
 
 __all__ = ["LFConcat"]
 

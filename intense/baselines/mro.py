@@ -18,15 +18,20 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from ..model_base import LossFn
-from .common import EncodedModel, mlp, subsets_up_to
+from ..blocks import subsets_up_to
+from ..model_base import EncodedModel, LossFn
+from .common import mlp
 
 __all__ = ["MRO"]
 
 
 class MRO(EncodedModel):
     def __init__(
-        self, encoders: Sequence[nn.Module], output_dim: int, max_order: int | None = None, hidden: int = 32,
+        self,
+        encoders: Sequence[nn.Module],
+        output_dim: int,
+        max_order: int | None = None,
+        hidden: int = 32,
         dropout: float = 0.1,
     ) -> None:
         super().__init__(encoders)

@@ -55,8 +55,14 @@ class CrossmodalBlock(nn.Module):
 
 class MulT(MultimodalModel):
     def __init__(
-        self, input_dims: Sequence[int], output_dim: int, d: int = 40, heads: int = 10, layers: int = 4,
-        dropout: float = 0.1, mask_padding: bool = True,
+        self,
+        input_dims: Sequence[int],
+        output_dim: int,
+        d: int = 40,
+        heads: int = 10,
+        layers: int = 4,
+        dropout: float = 0.1,
+        mask_padding: bool = True,
     ) -> None:
         super().__init__()
         m = len(input_dims)
@@ -74,8 +80,9 @@ class MulT(MultimodalModel):
         self.self_attention = nn.ModuleList(
             nn.ModuleList(CrossmodalBlock(width, heads, dropout) for _ in range(layers)) for _ in range(m)
         )
-        self.head_in = nn.Sequential(nn.Linear(m * width, m * width), nn.ReLU(), nn.Dropout(dropout),
-                                     nn.Linear(m * width, m * width))
+        self.head_in = nn.Sequential(
+            nn.Linear(m * width, m * width), nn.ReLU(), nn.Dropout(dropout), nn.Linear(m * width, m * width)
+        )
         self.head_out = nn.Linear(m * width, output_dim)
 
     def embed(self, x: Tensor, padding: Tensor) -> Tensor:
@@ -87,8 +94,10 @@ class MulT(MultimodalModel):
             raise ValueError(f"expected {len(self.project)} modality inputs, got {len(inputs)}")
         sequences = [as_sequence(x) for x in inputs]  # (B, T_m, D_m)
         padding = [front_padding_mask(x) for x in sequences]  # (B, T_m)
-        streams = [self.embed(proj(x.transpose(1, 2)).transpose(1, 2), pad)  # (B, T_m, d)
-                   for proj, x, pad in zip(self.project, sequences, padding)]
+        streams = [
+            self.embed(proj(x.transpose(1, 2)).transpose(1, 2), pad)  # (B, T_m, d)
+            for proj, x, pad in zip(self.project, sequences, padding)
+        ]
         keys = [pad if self.mask_padding else None for pad in padding]
         per_target: dict[int, list[Tensor]] = {a: [] for a in range(len(streams))}
         for (target, source), blocks in zip(self.pairs, self.crossmodal):

@@ -27,9 +27,10 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ..blocks import block_name, subsets_up_to
 from ..data.base import MultimodalData
+from ..model_base import EncodedModel
 from ..norms import outer_product
-from .common import EncodedModel, subsets_up_to
 
 __all__ = ["MultiRoute"]
 
@@ -46,20 +47,22 @@ class MultiRoute(EncodedModel):
         iterations: int = 3,
         modality_names: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(encoders)
+        super().__init__(encoders, modality_names)
         n = len(encoders)
         self.features = subsets_up_to(n, min(3, n) if max_order is None else max_order)
-        names = [str(i + 1) for i in range(n)] if modality_names is None else list(modality_names)
-        self.feature_names = ["x".join(names[m] for m in s) for s in self.features]
+        self.feature_names = [block_name(self.modality_names, s) for s in self.features]
         self.n_concepts = n_concepts or (2 if output_dim == 1 else output_dim)
         if output_dim not in (1, self.n_concepts):
             raise ValueError(f"{self.n_concepts} concepts cannot give {output_dim} outputs")
         self.iterations, self.capsule_dim = iterations, capsule_dim
         # batch-normalised projections: centred factors, so products carry the interaction
-        self.projections = nn.ModuleList(nn.Sequential(nn.Linear(d, latent_dim), nn.BatchNorm1d(latent_dim))
-                                         for d in self.dims)
+        self.projections = nn.ModuleList(
+            nn.Sequential(nn.Linear(d, latent_dim), nn.BatchNorm1d(latent_dim)) for d in self.dims
+        )
         self.unimodal = nn.ModuleList(nn.Linear(d, capsule_dim) for d in self.dims)
-        self.interaction = nn.ModuleList(nn.Linear(latent_dim ** len(s), capsule_dim) for s in self.features if len(s) > 1)
+        self.interaction = nn.ModuleList(
+            nn.Linear(latent_dim ** len(s), capsule_dim) for s in self.features if len(s) > 1
+        )
         self.capsule_norm = nn.LayerNorm(capsule_dim)  # comparable scales across features of every order
         i, j, c = len(self.features), self.n_concepts, capsule_dim
         self.activation = nn.Parameter(torch.randn(i, c) / math.sqrt(c))  # w_i
@@ -108,7 +111,7 @@ class MultiRoute(EncodedModel):
         self.eval()
         total = torch.zeros(len(self.features), self.n_concepts, device=self.bias.device)
         for start in range(0, len(data), batch_size):
-            total += self.route([x[start:start + batch_size] for x in data.modalities])[1].sum(dim=0)
+            total += self.route([x[start : start + batch_size] for x in data.modalities])[1].sum(dim=0)
         self.train(was_training)
         mean = total / len(data)  # (I, J)
         scores = (mean / mean.sum(dim=0, keepdim=True)).mean(dim=1)  # (I,)

@@ -16,21 +16,28 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ..model_base import EncodedModel
 from ..norms import outer_product
-from .common import EncodedModel, mlp
+from .common import mlp
 
 __all__ = ["TFN"]
 
 
 class TFN(EncodedModel):
     def __init__(
-        self, encoders: Sequence[nn.Module], output_dim: int, latent_dim: int = 8, hidden: int = 64,
+        self,
+        encoders: Sequence[nn.Module],
+        output_dim: int,
+        latent_dim: int = 8,
+        hidden: int = 64,
         dropout: float = 0.1,
     ) -> None:
         super().__init__(encoders)
         if (latent_dim + 1) ** len(encoders) > 2_000_000:
-            raise ValueError(f"the fused tensor would have {(latent_dim + 1) ** len(encoders)} entries; "
-                             "lower latent_dim (--tf-latent-dim)")
+            raise ValueError(
+                f"the fused tensor would have {(latent_dim + 1) ** len(encoders)} entries; "
+                "lower latent_dim (--tf-latent-dim)"
+            )
         self.projections = nn.ModuleList(nn.Linear(d, latent_dim) for d in self.dims)
         self.head = mlp((latent_dim + 1) ** len(encoders), hidden, output_dim, dropout)
 

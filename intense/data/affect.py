@@ -33,13 +33,17 @@ AFFECT_FILES = {
     "humor": (("humor.pkl",), "binary"),
     "sarcasm": (("sarcasm.pkl",), "binary"),
 }
-WHERE = ("MultiBench distributes the affect pickles (see the 'Affective computing' section of "
-         "https://github.com/pliang279/MultiBench).")
+WHERE = (
+    "MultiBench distributes the affect pickles (see the 'Affective computing' section of "
+    "https://github.com/pliang279/MultiBench)."
+)
 
 
 def _features(split: dict, key: str, name: str) -> np.ndarray:
     if key not in split:
-        raise ValueError(f"{name}: the split has no {key!r} entry (keys: {sorted(split)}); is this a MultiBench affect file?")
+        raise ValueError(
+            f"{name}: the split has no {key!r} entry (keys: {sorted(split)}); is this a MultiBench affect file?"
+        )
     x = np.asarray(split[key], dtype=np.float32)
     if x.ndim != 3:
         raise ValueError(f"{name}: {key!r} must be (samples, steps, features), got shape {x.shape}")
@@ -72,8 +76,9 @@ def _split(split: dict, task: str, name: str) -> MultimodalData:
     keep = np.abs(arrays[2]).sum(axis=(1, 2)) > 0  # MultiBench drops samples with all-zero text
     if not keep.all():
         log.warning("%s: dropped %d samples whose text is all zero", name, (~keep).sum())
-    return MultimodalData(name, [torch.from_numpy(a[keep]) for a in arrays], _labels(labels[keep], task, name),
-                          ["v", "a", "t"], task)  # type: ignore[arg-type]
+    return MultimodalData(
+        name, [torch.from_numpy(a[keep]) for a in arrays], _labels(labels[keep], task, name), ["v", "a", "t"], task
+    )  # type: ignore[arg-type]
 
 
 def load_affect(dataset: str, root: str | None = None) -> Splits:

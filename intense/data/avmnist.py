@@ -44,7 +44,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] != 8:
         raise ValueError(f"{path} is not an unsigned-byte IDX file")
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != np.prod(shape):
         raise ValueError(f"{path} is truncated: header says {shape}, found {body.size} values")
@@ -69,12 +69,13 @@ def spectrogram(audio: np.ndarray) -> Tensor:
     window = np.zeros(length, dtype=np.float32)
     if len(audio) >= length:
         start = (len(audio) - length) // 2
-        window[:] = audio[start:start + length]
+        window[:] = audio[start : start + length]
     else:
         start = (length - len(audio)) // 2
-        window[start:start + len(audio)] = audio
-    stft = torch.stft(torch.from_numpy(window), n_fft, HOP, window=torch.hann_window(n_fft), center=False,
-                      return_complex=True)  # (112, 112)
+        window[start : start + len(audio)] = audio
+    stft = torch.stft(
+        torch.from_numpy(window), n_fft, HOP, window=torch.hann_window(n_fft), center=False, return_complex=True
+    )  # (112, 112)
     return torch.log1p(stft.abs())
 
 
@@ -108,8 +109,12 @@ def _build_rebuilt(root: Path, seed: int) -> dict:
             raise ValueError(f"more digit-{digit} recordings than MNIST images of {digit}")
         image_index.append(pools[digit].pop())
         spectrograms.append(spectrogram(_read_wav(path)))
-    return {"image": torch.from_numpy(images[image_index]), "audio": torch.stack(spectrograms),
-            "labels": torch.tensor([c[0] for c in clips]), "speakers": [c[1] for c in clips]}
+    return {
+        "image": torch.from_numpy(images[image_index]),
+        "audio": torch.stack(spectrograms),
+        "labels": torch.tensor([c[0] for c in clips]),
+        "speakers": [c[1] for c in clips],
+    }
 
 
 def load_avmnist_rebuilt(root: str | None = None, test_speaker: str = "theo", seed: int = 0) -> Splits:
@@ -118,8 +123,9 @@ def load_avmnist_rebuilt(root: str | None = None, test_speaker: str = "theo", se
     Test: every recording of `test_speaker`; validation: 1/6 of the other speakers' recordings."""
     folder = data_root(root)
     sources = [folder / "mnist" / "t10k-images-idx3-ubyte.gz", folder / "fsdd" / "recordings"]
-    built = cached(f"avmnist-rebuilt-seed{seed}", [p for p in sources if p.exists()],
-                   lambda: _build_rebuilt(folder, seed))
+    built = cached(
+        f"avmnist-rebuilt-seed{seed}", [p for p in sources if p.exists()], lambda: _build_rebuilt(folder, seed)
+    )
     speakers = np.array(built["speakers"])
     if test_speaker not in speakers:
         raise ValueError(f"unknown test speaker {test_speaker!r}; FSDD has {sorted(set(speakers))}")
@@ -131,13 +137,16 @@ def load_avmnist_rebuilt(root: str | None = None, test_speaker: str = "theo", se
     flat = built["image"].float().flatten(1) / 255  # (n, 784)
     image = pca_degrade(flat, flat[index["train"]]).reshape(-1, 1, 28, 28)
     audio = built["audio"].unsqueeze(1)  # (n, 1, 112, 112)
-    data = MultimodalData("avmnist-rebuilt", [image, audio], built["labels"], ["image", "audio"], "multiclass",
-                          n_classes=10)
+    data = MultimodalData(
+        "avmnist-rebuilt", [image, audio], built["labels"], ["image", "audio"], "multiclass", n_classes=10
+    )
     return {k: data.subset(v) for k, v in index.items()}
 
 
 def _npy(path: Path) -> np.ndarray:
-    require(path, "AV-MNIST array", "MultiBench's AV-MNIST arrays are linked from https://github.com/pliang279/MultiBench.")
+    require(
+        path, "AV-MNIST array", "MultiBench's AV-MNIST arrays are linked from https://github.com/pliang279/MultiBench."
+    )
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError) as err:
@@ -157,5 +166,8 @@ def load_avmnist(root: str | None = None) -> Splits:
         parts[split] = MultimodalData("avmnist", [image, audio], labels, ["image", "audio"], "multiclass", 10)
     n_val = len(parts["train"]) // 12
     n_train = len(parts["train"]) - n_val
-    return {"train": parts["train"].subset(torch.arange(n_train)),
-            "val": parts["train"].subset(torch.arange(n_train, len(parts["train"]))), "test": parts["test"]}
+    return {
+        "train": parts["train"].subset(torch.arange(n_train)),
+        "val": parts["train"].subset(torch.arange(n_train, len(parts["train"]))),
+        "test": parts["test"],
+    }

@@ -48,13 +48,18 @@ class MultimodalData:
     def select(self, modalities: Sequence[int]) -> MultimodalData:
         """Keep only the given modalities (1-based positions), e.g. for a unimodal model."""
         keep = [m - 1 for m in modalities]
-        return replace(self, modalities=[self.modalities[m] for m in keep],
-                       modality_names=[self.modality_names[m] for m in keep])
+        return replace(
+            self, modalities=[self.modalities[m] for m in keep], modality_names=[self.modality_names[m] for m in keep]
+        )
 
     def to(self, device: str | torch.device) -> MultimodalData:
         weights = None if self.class_weights is None else self.class_weights.to(device)
-        return replace(self, modalities=[x.to(device) for x in self.modalities], labels=self.labels.to(device),
-                       class_weights=weights)
+        return replace(
+            self,
+            modalities=[x.to(device) for x in self.modalities],
+            labels=self.labels.to(device),
+            class_weights=weights,
+        )
 
 
 Splits = dict[str, MultimodalData]  # "train", "val", "test"
@@ -78,4 +83,4 @@ def split_indices(n: int, fractions: Sequence[float] = (0.75, 0.125, 0.125), see
         raise ValueError(f"need three positive split fractions summing to 1, got {list(fractions)}")
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     n_train, n_val = round(fractions[0] * n), round(fractions[1] * n)
-    return {"train": order[:n_train], "val": order[n_train:n_train + n_val], "test": order[n_train + n_val:]}
+    return {"train": order[:n_train], "val": order[n_train : n_train + n_val], "test": order[n_train + n_val :]}

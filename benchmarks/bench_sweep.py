@@ -1,0 +1,101 @@
+"""Sweep throughput (runs per minute) with 1 and 2 workers, local processes and Ray, in one run;
+and the wall time of the full reproduction estimated from the committed runs' own timings.
+
+    python benchmarks/bench_sweep.py            # writes results/benchmark_sweep.json
+    python benchmarks/bench_sweep.py --smoke --output /tmp/sweep.json
+
+The fixed sweep: MNL and InTense on SynthGene-Tri (`--runs` runs in all, the data set's
+settings, fewer samples and epochs), into a fresh folder for each engine. "local, 1 worker"
+runs in the driver's process with every torch thread (the serial baseline); with N workers
+each gets cores / N threads. Ray starts a local instance with as many CPUs as workers, and
+each run asks for one CPU.
+
+The estimate: the committed run records hold each run's training seconds, measured one run
+after another on 2 cores (`train_seconds`). Summed, they are the serial wall time of the full
+reproduction here; with W workers on C cores we divide by the speedup measured here for
+2 workers on 2 cores, and for a 16-core machine by 16 x (one run's speed on one thread
+relative to two), assuming runs are independent and many more than the cores.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from _cli import benchmark_parser  # benchmarks/_cli.py
+
+from intense.repro.store import RESULTS_DIR, save_results
+from intense.runs import RunConfig, with_overrides
+from intense.runs.sweep import default_workers, sweep
+
+
+def fixed_sweep(runs: int, n_samples: int, epochs: int) -> list[RunConfig]:
+    base = RunConfig.for_dataset("synthgene-tri", n_samples=n_samples, epochs=epochs, progress=False)
+    return [with_overrides(base, model=("mnl", "intense")[i % 2], seed=i // 2) for i in range(runs)]
+
+
+def timed(configs: list[RunConfig], **engine) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        sweep(configs, folder, progress=False, **engine)
+        return time.perf_counter() - start
+
+
+def committed_train_seconds() -> tuple[float, int]:
+    total, count = 0.0, 0
+    for path in RESULTS_DIR.glob("*/*.json"):
+        record = json.loads(path.read_text())
+        if "train_seconds" in record:
+            total, count = total + record["train_seconds"], count + 1
+    return total, count
+
+
+def main() -> None:
+    parser = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_sweep.json", "2 tiny runs per engine")
+    parser.add_argument("--runs", type=int, default=8)
+    args = parser.parse_args()
+    runs, n_samples, epochs = (2, 200, 1) if args.smoke else (args.runs, 2000, 3)
+    configs = fixed_sweep(runs, n_samples, epochs)
+    engines = [("local", 1), ("local", 2)]
+    try:
+        import ray
+
+        engines += [("ray", 1), ("ray", 2)]
+    except ImportError:
+        ray = None
+        print("Ray is not installed (pip install -e '.[cluster]'): local backend only")
+    records = []
+    for backend, workers in engines:
+        if backend == "ray":
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            start = time.perf_counter()
+            ray.get(ray.remote(lambda: None).remote())  # the instance is up; not counted
+            startup = time.perf_counter() - start
+        seconds = timed(configs, backend=backend, workers=workers)
+        if backend == "ray":
+            ray.shutdown()
+        records.append({"backend": backend, "workers": workers, "runs": runs, "seconds": seconds,
+                        "runs_per_minute": 60 * runs / seconds,
+                        **({"ray_startup_seconds": startup} if backend == "ray" else {})})
+        print(records[-1], flush=True)
+    by = {(r["backend"], r["workers"]): r["seconds"] for r in records}
+    speedup = by[("local", 1)] / by[("local", 2)]
+    # one run on one thread vs. two threads: 2 workers' per-run time against the serial one
+    one_thread_cost = (2 * by[("local", 2)]) / by[("local", 1)]
+    serial, count = committed_train_seconds()
+    estimate = {
+        "committed_runs": count,
+        "serial_hours_2_cores": serial / 3600,
+        "hours_2_cores_2_workers": serial / speedup / 3600,
+        "hours_16_cores_16_workers": serial * one_thread_cost / 16 / 3600,
+        "speedup_2_workers_vs_1": speedup,
+    }
+    print(estimate)
+    save_results(args.output, {"runs": runs, "n_samples": n_samples, "epochs": epochs, "cores": default_workers(),
+                               "estimate": estimate}, records)
+
+
+if __name__ == "__main__":
+    main()

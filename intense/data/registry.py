@@ -1,0 +1,60 @@
+"""Every data set by name: how to load its train / val / test splits, and its default encoder.
+
+A loader reads the settings it needs (sample count, modalities, split seed, data root) from
+a run configuration; see `intense.runs.config.RunConfig`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .affect import AFFECT_FILES, load_affect
+from .avmnist import load_avmnist, load_avmnist_rebuilt
+from .base import Splits, random_splits
+from .enrico import load_enrico
+from .mfeat import load_mfeat
+from .synthgene import synthgene, synthgene_parity
+
+__all__ = ["DATASETS", "load_splits", "default_encoder"]
+
+Loader = Callable[[Any], Splits]  # a RunConfig -> {"train", "val", "test"}
+
+
+def _synthgene(config: Any) -> Splits:
+    return random_splits(
+        synthgene(config.n_samples, config.n_modalities or 10, seed=config.data_seed), seed=config.data_seed
+    )
+
+
+def _synthgene_parity(config: Any) -> Splits:
+    data = synthgene_parity(
+        config.n_samples, config.n_modalities or 3, config.interacting or (1, 2), seed=config.data_seed
+    )
+    return random_splits(data, seed=config.data_seed)
+
+
+def _affect(name: str) -> Loader:
+    return lambda config: load_affect(name, config.data_root)
+
+
+# dataset name -> (loader returning train / val / test, default encoder)
+DATASETS: dict[str, tuple[Loader, str]] = {
+    "synthgene": (_synthgene, "sequence-cnn"),
+    "synthgene-tri": (_synthgene_parity, "sequence-cnn"),
+    "synthgene-parity": (_synthgene_parity, "sequence-cnn"),  # the same, named for other --interacting
+    "enrico": (lambda c: load_enrico(c.data_root, seed=c.data_seed), "lenet"),
+    "avmnist-rebuilt": (lambda c: load_avmnist_rebuilt(c.data_root, seed=c.data_seed), "lenet"),
+    "avmnist": (lambda c: load_avmnist(c.data_root), "lenet"),
+    "mfeat": (lambda c: load_mfeat(seed=c.data_seed), "mlp"),
+    **{name: (_affect(name), "gru") for name in AFFECT_FILES},
+}
+
+
+def load_splits(config: Any) -> Splits:
+    """The splits of `config.dataset`, as its settings ask."""
+    return DATASETS[config.dataset][0](config)
+
+
+def default_encoder(dataset: str) -> str:
+    return DATASETS[dataset][1]

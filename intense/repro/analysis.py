@@ -1,0 +1,28 @@
+"""Run records -> tables for the notebooks (pandas)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["relevance_table", "accuracy_summary", "mean_sd"]
+
+
+def relevance_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Long format: one row per (run, block) with the block's relevance score."""
+    rows = [
+        {"model": r.model, "seed": r.seed, "block": block, "relevance": value}
+        for r in runs.itertuples()
+        for block, value in r.relevance.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def accuracy_summary(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Test accuracy in % per group: mean, sd (over seeds) and the number of runs."""
+    grouped = runs.assign(acc=100 * runs.test_accuracy).groupby(by).acc
+    return grouped.agg(mean="mean", sd="std", runs="count").round(2)
+
+
+def mean_sd(mean: float, sd: float | None) -> str:
+    """ "72.4 ± 0.5" (or "72.4" without a reported sd)."""
+    return f"{mean:.1f}" if sd is None or pd.isna(sd) else f"{mean:.1f} ± {sd:.1f}"

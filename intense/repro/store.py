@@ -1,0 +1,55 @@
+"""The committed results: the `results/` folder, summary files, and run records as a table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..runs.record import environment, read_json, write_json
+
+__all__ = ["RESULTS_DIR", "save_results", "load_results", "load_runs"]
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "results"
+
+
+def save_results(path: str | Path, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+    """Write a results file {"config", "environment", "records"}; returns the path."""
+    return write_json(path, {"config": config, "environment": environment(), "records": records})
+
+
+def load_results(path: str | Path, how_to_make: str = "") -> dict[str, Any]:
+    """Read a results file, naming the command that regenerates it when it is missing or corrupt."""
+    payload = read_json(path, "results file", how_to_make)
+    if not {"config", "records"} <= set(payload):
+        hint = f" Regenerate it with: {how_to_make}" if how_to_make else ""
+        raise ValueError(f"results file {path} lacks 'config' or 'records'.{hint}")
+    return payload
+
+
+def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
+    """One row per run record in `folder`: its config, test/val metrics and relevance dict."""
+    folder = Path(folder)
+    paths = sorted(folder.glob("*.json"))
+    if not paths:
+        hint = f" Make them with: {how_to_make}" if how_to_make else ""
+        raise FileNotFoundError(f"no run records (*.json) in {folder}.{hint}")
+    rows = []
+    for path in paths:
+        record = json.loads(path.read_text())
+        config = {k: v for k, v in record["config"].items() if k != "environment"}
+        rows.append(
+            {
+                **config,
+                "file": path.name,
+                "test_accuracy": record["test"]["accuracy"],
+                "test_loss": record["test"]["loss"],
+                "val_accuracy": record["val"]["accuracy"],
+                "best_epoch": record["best_epoch"],
+                "relevance": record["relevance"],
+                "history": record["history"],
+            }
+        )
+    return pd.DataFrame(rows)

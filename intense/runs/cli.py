@@ -1,0 +1,146 @@
+"""Command line: python -m intense {train,sweep} ... (python -m intense train --help).
+
+Every run flag is a `RunConfig` field (name, type and help come from there). A flag that is
+not given takes the data set's setting (`DATASET_SETTINGS`), else the generic default, so the
+flags' defaults are the settings the book's results use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import DATASET_SETTINGS, MODELS, RunConfig, flag_fields, generic_default
+from .experiment import run
+from .sweep import BACKENDS, sweep
+
+__all__ = ["main", "parse_seeds"]
+
+
+def _dataset_defaults() -> str:
+    lines = ["settings that differ from the generic defaults, per data set:"]
+    for dataset, settings in DATASET_SETTINGS.items():
+        text = " ".join(
+            f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in settings.items()
+        )
+        lines.append(f"  {dataset:<17} {text}")
+    return "\n".join(lines)
+
+
+def _add_run_flags(parser: argparse.ArgumentParser, sweep: bool = False) -> None:
+    for f in flag_fields():
+        kwargs = dict(f.metadata["flag"])
+        default = generic_default(f.name)
+        text = f.metadata["help"]
+        if sweep and f.name in ("seed", "model"):  # a sweep takes --seeds and --models
+            continue
+        if sweep and f.name == "dataset":  # a sweep crosses data sets x models x seeds
+            kwargs["nargs"] = "+"
+            text = "data sets"
+        own = any(f.name in settings for settings in DATASET_SETTINGS.values())
+        shown = f"{default} or the data set's, see below" if own else default
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"), default=argparse.SUPPRESS, help=f"{text} (default: {shown})", **kwargs
+        )
+    parser.add_argument("--mlflow", action="store_true", help="also log to MLflow (needs: pip install mlflow)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _config(args: argparse.Namespace, dataset: str, **changes: Any) -> RunConfig:
+    """The data set's settings, with the flags that were given, then `changes`."""
+    given = {f.name: getattr(args, f.name) for f in flag_fields() if f.name in args and f.name != "dataset"}
+    values = {**given, "progress": not args.no_progress, "mlflow": args.mlflow, **changes}
+    return RunConfig.for_dataset(dataset, **values)
+
+
+def parse_seeds(text: list[str]) -> list[int]:
+    """["0-2", "7"] -> [0, 1, 2, 7]."""
+    seeds = []
+    for item in text:
+        low, _, high = item.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError(f"cannot read seeds {item!r}: write e.g. 0-9 or 3")
+        seeds += list(range(int(low), int(high) + 1)) if high else [int(low)]
+    return seeds
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m intense", description="InTense: interpretable tensor fusion")
+    commands = parser.add_subparsers(dest="command", required=True)
+    formatter = argparse.RawDescriptionHelpFormatter
+
+    train = commands.add_parser(
+        "train",
+        help="train and evaluate one model, write RUN.json",
+        epilog=_dataset_defaults(),
+        formatter_class=formatter,
+    )
+    train.add_argument("--output", type=Path, required=True, help="where to write the run record (JSON)")
+    _add_run_flags(train)
+
+    many = commands.add_parser(
+        "sweep",
+        help="runs for every data set x model x seed; skips finished runs (resumable)",
+        epilog=_dataset_defaults(),
+        formatter_class=formatter,
+    )
+    many.add_argument("--models", nargs="+", choices=MODELS, default=["intense"], help="models to train")
+    many.add_argument("--seeds", nargs="+", default=["0-9"], help="seeds, e.g. 0-9 or 0 3 5 (default: 0-9)")
+    many.add_argument("--modalities", type=int, nargs="+", help="unimodal models: one per listed modality")
+    many.add_argument("--out-dir", type=Path, required=True, help="folder of run records")
+    many.add_argument("--workers", type=int, default=0, help="runs at once (default 0: one per core)")
+    many.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="local: processes on this machine; ray: tasks on a Ray cluster (default: local)",
+    )
+    many.add_argument("--address", help="ray: the cluster's address, e.g. auto (default: start a local Ray)")
+    many.add_argument("--gpus-per-run", type=float, default=0.0, help="ray: GPUs each run asks for (default: 0)")
+    many.add_argument(
+        "--retries", type=int, default=2, help="ray: how often a run whose worker died is retried (default: 2)"
+    )
+    _add_run_flags(many, sweep=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    default_dataset = generic_default("dataset")
+    try:
+        if args.command == "train":
+            record = run(_config(args, getattr(args, "dataset", default_dataset)), args.output)
+            print(f"test accuracy {record['test']['accuracy']:.4f}; relevance {record['relevance']}")
+            print(f"wrote {args.output}")
+        else:
+            configs = []
+            for dataset in getattr(args, "dataset", [default_dataset]):
+                for model in args.models:
+                    modalities = (args.modalities or []) if model == "unimodal" else [getattr(args, "modality", None)]
+                    if model == "unimodal" and not modalities:
+                        parser.error("unimodal models in a sweep need --modalities")
+                    for seed in parse_seeds(args.seeds):
+                        for modality in modalities:
+                            configs.append(_config(args, dataset, model=model, seed=seed, modality=modality))
+            report = sweep(
+                configs,
+                args.out_dir,
+                workers=args.workers,
+                backend=args.backend,
+                address=args.address,
+                gpus_per_run=args.gpus_per_run,
+                retries=args.retries,
+                progress=not args.no_progress,
+            )
+            print(
+                f"{len(report.done)} runs done, {len(report.skipped)} finished earlier, "
+                f"in {report.seconds:.0f} s; records in {args.out_dir}"
+            )
+    except (ValueError, OSError, RuntimeError, FloatingPointError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,133 @@
+"""One experiment run: data -> model -> fit -> record.
+
+A run record (RUN.json) holds "config" (every setting, the seed, and in "environment" the
+package versions and the code's provenance, see `record.py`), "test" and "val" (loss and
+accuracy of the selected model), "relevance" (eq. 4 of the selected model) and "history"
+(per-epoch losses and relevance).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..baselines import MRO, TFN, LFConcat, MulT, MultiRoute
+from ..baselines.mult import as_sequence
+from ..data.base import MultimodalData
+from ..data.registry import default_encoder, load_splits
+from ..encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
+from ..model_base import MultimodalModel
+from ..models import MNL, InTense
+from ..train import TrainConfig, evaluate, fit
+from .config import RunConfig
+from .record import environment, write_json
+
+__all__ = ["make_encoder", "build_model", "run", "run_file_name"]
+
+
+def make_encoder(config: RunConfig, example: torch.Tensor) -> nn.Module:
+    """The encoder `config.encoder` (or the data set's default) for inputs shaped like `example`."""
+    kind = default_encoder(config.dataset) if config.encoder == "default" else config.encoder
+    shape, width = tuple(example.shape[1:]), config.encoder_channels
+    if kind in ("gru", "transformer") and len(shape) != 2:
+        raise ValueError(f"the {kind} encoder reads sequences (steps, features); this modality is shaped {shape}")
+    if kind == "lenet" and len(shape) != 3:
+        raise ValueError(f"the lenet encoder reads images (channels, height, width); this modality is shaped {shape}")
+    if kind == "sequence-cnn":
+        return SequenceCNN(config.hidden_dim, alphabet=shape[0], channels=width)
+    if kind == "mlp":
+        return MLPEncoder(example[0].numel(), config.hidden_dim, hidden=(width,))
+    if kind == "lenet":
+        stride = 2 if min(shape[1:]) >= 64 else 1  # strided first layer on large inputs
+        layers = max(1, int(math.log2(min(shape[1:]) // stride)) - 2)  # pool down to 4-7 pixels
+        return LeNet(shape[0], config.hidden_dim, channels=width, layers=layers, stride=stride)
+    if kind == "gru":
+        return GRUEncoder(shape[1], config.hidden_dim, hidden=width)
+    return TransformerEncoder(shape[1], config.hidden_dim)
+
+
+def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
+    """The model `config.model` for `data` (its modalities' shapes and task)."""
+    out = data.output_dim
+    if config.model == "mult":
+        return MulT([as_sequence(x).shape[-1] for x in data.modalities], out)
+    encoders = [make_encoder(config, x) for x in data.modalities]
+    names = data.modality_names
+    if config.model in ("mnl", "unimodal"):
+        return MNL(encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names)
+    if config.model in ("intense", "intense-naive"):
+        return InTense(
+            encoders,
+            out,
+            p=config.p,
+            reg_param=config.reg_param,
+            modality_names=names,
+            tf_latent_dim=config.tf_latent_dim,
+            interactions=config.interactions,
+            max_order=config.max_order,
+            interaction_norm="naive" if config.model == "intense-naive" else "iterbn",
+        )
+    if config.model == "lf-concat":
+        return LFConcat(encoders, out)
+    if config.model == "tfn":
+        return TFN(encoders, out, latent_dim=config.tf_latent_dim)
+    if config.model == "mro":
+        return MRO(encoders, out, max_order=config.max_order)
+    return MultiRoute(encoders, out, max_order=config.max_order, latent_dim=config.tf_latent_dim, modality_names=names)
+
+
+def _mlflow_logger(config: RunConfig):
+    try:
+        import mlflow
+    except ImportError as err:
+        raise RuntimeError("--mlflow needs the mlflow package: pip install mlflow") from err
+    mlflow.start_run(run_name=run_file_name(config).removesuffix(".json"))
+    mlflow.log_params({k: v for k, v in asdict(config).items() if k not in ("progress", "mlflow")})
+    return mlflow
+
+
+def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
+    """Train and evaluate one model; returns the run record and writes it to `output`."""
+    mlflow = _mlflow_logger(config) if config.mlflow else None  # fail before training, not after
+    torch.manual_seed(config.seed)
+    splits = load_splits(config)
+    if config.model == "unimodal":
+        n = len(splits["train"].modalities)
+        if not 1 <= config.modality <= n:
+            raise ValueError(f"--modality must lie in 1..{n}, got {config.modality}")
+        splits = {k: v.select([config.modality]) for k, v in splits.items()}
+    splits = {k: v.to(config.device) for k, v in splits.items()}
+    model = build_model(config, splits["train"]).to(config.device)
+    train_config = TrainConfig(**{f.name: getattr(config, f.name) for f in fields(TrainConfig)})
+    start = time.perf_counter()
+    result = fit(model, splits["train"], splits["val"], train_config)
+    seconds = time.perf_counter() - start
+    record = {
+        "config": {**asdict(config), "environment": environment()},
+        "test": evaluate(model, splits["test"]),
+        "val": evaluate(model, splits["val"]),
+        "relevance": model.relevance(splits["test"]),
+        "best_epoch": result.best_epoch,
+        "train_seconds": seconds,
+        "sizes": {k: len(v) for k, v in splits.items()},
+        "history": result.history,
+    }
+    if mlflow is not None:
+        for row in result.history:
+            mlflow.log_metrics({k: v for k, v in row.items() if isinstance(v, float)}, step=row["epoch"])
+        mlflow.log_metrics({f"test_{k}": v for k, v in record["test"].items()})
+        mlflow.end_run()
+    if output is not None:
+        write_json(output, record)
+    return record
+
+
+def run_file_name(config: RunConfig) -> str:
+    model = config.model + (f"-m{config.modality}" if config.model == "unimodal" else "")
+    return f"{config.dataset}_{model}_seed{config.seed}.json"

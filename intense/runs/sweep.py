@@ -1,0 +1,222 @@
+"""Resumable sweeps: run every configuration whose record is not yet written, one after
+another, in parallel processes on this machine, or as tasks on a Ray cluster.
+
+Whatever the backend, the driver (this process) writes each record atomically under its own
+name (`run_file_name`) as soon as its run finishes, so that
+
+- a sweep that is killed loses only the runs in progress, and rerunning it skips what
+  finished (a corrupt or partial record is redone);
+- workers need no shared file system (on a cluster, they only need the package and the data);
+- a run that raises does not stop the sweep: its error is written to `failed/NAME.json`
+  beside the records, the other runs go on, and `SweepError` lists the failures at the end
+  (the next sweep tries them again).
+
+A run's numbers depend on its configuration (seed included) only, not on the backend or the
+number of workers: each run seeds torch itself and reads its data from its own settings.
+Each worker gets `cores // workers` torch threads, so that workers do not oversubscribe cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from tqdm import tqdm
+
+from .config import RunConfig
+from .experiment import run, run_file_name
+from .record import environment, write_json
+
+__all__ = ["sweep", "finished", "SweepError", "SweepReport", "BACKENDS", "default_workers"]
+
+BACKENDS = ("local", "ray")
+Backend = Literal["local", "ray"]
+
+
+def finished(path: Path) -> bool:
+    """Whether `path` holds a complete run record (a corrupt or partial one is redone)."""
+    try:
+        return "test" in json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: records written now, records found finished, runs that failed."""
+
+    done: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # record name -> error
+    seconds: float = 0.0
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.skipped + self.done
+
+
+class SweepError(RuntimeError):
+    """Some runs of a sweep raised; the others finished and were written."""
+
+    def __init__(self, report: SweepReport, failed_dir: Path) -> None:
+        self.report = report
+        lines = [f"  {name}: {error.strip().splitlines()[-1]}" for name, error in report.failed.items()]
+        super().__init__(
+            f"{len(report.failed)} of {len(report.failed) + len(report.done)} runs failed "
+            f"(tracebacks in {failed_dir}; rerunning the sweep retries them):\n" + "\n".join(lines)
+        )
+
+
+# --- what a worker does ------------------------------------------------------------------
+
+
+def _run_one(config: RunConfig, threads: int) -> dict[str, Any]:
+    """Train one configuration in a worker; returns its record (the driver writes it)."""
+    torch.set_num_threads(threads)
+    return run(replace(config, progress=False))
+
+
+def _guarded(config: RunConfig, threads: int) -> tuple[str, Any]:
+    """("ok", record) or ("error", traceback): a failing run must not take its worker down."""
+    try:
+        return "ok", _run_one(config, threads)
+    except Exception:  # any error of one run is reported; the sweep goes on
+        return "error", traceback.format_exc()
+
+
+# --- backends: each yields (config, outcome) as runs finish --------------------------------
+
+
+def _serial(configs: list[RunConfig]) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+    for config in configs:
+        try:
+            yield config, ("ok", run(config))
+        except Exception:  # reported; the sweep goes on
+            yield config, ("error", traceback.format_exc())
+
+
+def _local(configs: list[RunConfig], workers: int, threads: int) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+    # spawn: fresh interpreters, no torch state inherited from the driver (fork-safe everywhere)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending = {pool.submit(_guarded, c, threads): c for c in configs}
+        while pending:
+            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in ready:
+                config = pending.pop(future)
+                try:
+                    yield config, future.result()
+                except Exception:  # the worker process died (e.g. out of memory)
+                    yield config, ("error", traceback.format_exc())
+
+
+def _ray(
+    configs: list[RunConfig], workers: int, threads: int, address: str | None, gpus: float, retries: int
+) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+    try:
+        import ray
+    except ImportError as err:
+        raise RuntimeError(
+            "--backend ray needs Ray: pip install -e '.[cluster]' (or pip install 'ray==2.60.0')"
+        ) from err
+    env = {k: os.environ[k] for k in ("MLFLOW_TRACKING_URI", "INTENSE_DATA", "INTENSE_CACHE") if k in os.environ}
+    if not ray.is_initialized():
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address is None:  # a local instance with `workers` CPUs
+            options["num_cpus"] = workers * threads
+        ray.init(address=address, runtime_env={"env_vars": env} if env else None, **options)
+    # max_retries: a task whose worker died is retried; an exception in the run is not (it is reported)
+    task = ray.remote(num_cpus=threads, num_gpus=gpus, max_retries=retries)(_guarded)
+    pending = {task.remote(c, threads): c for c in configs}
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        for ref in ready:
+            config = pending.pop(ref)
+            try:
+                yield config, ray.get(ref)
+            except Exception:  # the worker died more often than `retries`
+                yield config, ("error", traceback.format_exc())
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+
+def sweep(
+    configs: Iterable[RunConfig],
+    out_dir: str | Path,
+    *,
+    workers: int = 1,
+    backend: Backend = "local",
+    address: str | None = None,
+    gpus_per_run: float = 0.0,
+    retries: int = 2,
+    progress: bool = True,
+) -> SweepReport:
+    """Run every config whose record is not yet in `out_dir`; rerunning resumes a killed sweep.
+
+    `workers`: runs at once (0: one per core). `backend`: "local" (processes on this machine;
+    with one worker, runs happen in this process) or "ray" (`address`: a cluster, e.g. "auto"
+    or "ray://host:10001"; None starts a local Ray instance). Raises `SweepError` at the end
+    if any run failed; everything else is written by then.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use one of {list(BACKENDS)}")
+    if workers < 0 or retries < 0 or gpus_per_run < 0:
+        raise ValueError(f"workers, retries and gpus_per_run must be >= 0, got {workers}, {retries}, {gpus_per_run}")
+    workers = workers or default_workers()
+    threads = max(1, default_workers() // workers) if backend == "local" else 1
+    out_dir, failed_dir = Path(out_dir), Path(out_dir) / "failed"
+    report, todo, names = SweepReport(), [], set()
+    start = time.perf_counter()
+    for config in configs:
+        path = out_dir / run_file_name(config)
+        if path.name in names:
+            raise ValueError(
+                f"two configurations of this sweep write {path.name}: they differ in a setting "
+                "that the record's name does not show; sweep them into different folders"
+            )
+        names.add(path.name)
+        if finished(path):
+            print(f"skip {path.name} (finished earlier)")
+            report.skipped.append(path)
+        else:
+            todo.append(config)
+    if backend == "ray":
+        outcomes = _ray(todo, workers, threads, address, gpus_per_run, retries)
+    elif workers == 1:
+        outcomes = _serial(todo)
+    else:
+        outcomes = _local(todo, min(workers, max(1, len(todo))), threads)
+    bar = tqdm(total=len(todo), desc=f"sweep ({backend}, {workers} workers)", disable=not progress or len(todo) < 2)
+    for config, (status, payload) in outcomes:
+        path = out_dir / run_file_name(config)
+        if status == "ok":
+            write_json(path, payload)
+            (failed_dir / path.name).unlink(missing_ok=True)
+            report.done.append(path)
+            tqdm.write(f"done {path.name}: test accuracy {payload['test']['accuracy']:.3f}")
+        else:
+            write_json(
+                failed_dir / path.name, {"config": asdict(config), "error": payload, "environment": environment()}
+            )
+            report.failed[path.name] = payload
+            tqdm.write(f"FAILED {path.name}: {payload.strip().splitlines()[-1]}")
+        bar.update()
+    bar.close()
+    report.seconds = time.perf_counter() - start
+    if report.failed:
+        raise SweepError(report, failed_dir)
+    return report

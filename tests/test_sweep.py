@@ -1,0 +1,137 @@
+"""Sweeps: the same records from one process, parallel processes or Ray; resumable; failures
+are recorded and the rest finish."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from intense.runs import RunConfig, with_overrides
+from intense.runs.sweep import SweepError, sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = RunConfig.for_dataset("synthgene-tri", n_samples=160, epochs=2, batch_size=16, progress=False)
+
+
+def tiny_configs(seeds=(0, 1, 2)) -> list[RunConfig]:
+    return [with_overrides(TINY, model=m, seed=s) for m in ("mnl", "intense") for s in seeds]
+
+
+def numbers(folder: Path) -> dict:
+    """Per record: what a run computed (timings and provenance aside)."""
+    out = {}
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text())
+        history = [{k: v for k, v in row.items() if "seconds" not in k} for row in record["history"]]
+        out[path.name] = (record["test"], record["val"], record["relevance"], record["best_epoch"], history)
+    return out
+
+
+def assert_same_numbers(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        # workers run with 1 torch thread, the serial sweep with all: equal up to float rounding
+        assert json.dumps(a[name]) == json.dumps(b[name]) or a[name] == pytest.approx(b[name], rel=1e-5), name
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serial")
+    report = sweep(tiny_configs(), folder, workers=1, progress=False)
+    assert len(report.done) == 6 and not report.failed
+    return numbers(folder)
+
+
+def test_parallel_processes_write_the_same_records_as_one_process(tmp_path, serial):
+    report = sweep(tiny_configs(), tmp_path, workers=2, progress=False)
+    assert len(report.done) == 6
+    assert_same_numbers(numbers(tmp_path), serial)
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
+    broken = with_overrides(TINY, dataset="humor", data_root=str(tmp_path / "nowhere"))  # no data there
+    with pytest.raises(SweepError, match="1 of 3 runs failed") as caught:
+        sweep([*tiny_configs(seeds=(0,))[:2], broken], tmp_path, workers=2, progress=False)
+    assert len(caught.value.report.done) == 2
+    failure = json.loads((tmp_path / "failed" / "humor_intense_seed0.json").read_text())
+    assert "humor.pkl" in failure["error"] and failure["config"]["dataset"] == "humor"
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == [
+        "synthgene-tri_intense_seed0.json",
+        "synthgene-tri_mnl_seed0.json",
+    ]
+
+
+def test_two_configurations_with_one_record_name_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="write synthgene-tri_mnl_seed0.json"):
+        sweep([with_overrides(TINY, model="mnl"), with_overrides(TINY, model="mnl", lr=0.1)], tmp_path)
+
+
+def test_a_killed_parallel_sweep_loses_no_finished_run_and_resumes(tmp_path):
+    out = tmp_path / "runs"
+    command = [
+        sys.executable,
+        "-m",
+        "intense",
+        "sweep",
+        "--dataset",
+        "synthgene-tri",
+        "--models",
+        "mnl",
+        "--seeds",
+        "0-7",
+        "--n-samples",
+        "400",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--workers",
+        "2",
+        "--no-progress",
+        "--out-dir",
+        str(out),
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 300
+    while len(list(out.glob("*.json"))) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # the driver and its workers, mid-sweep
+    process.wait()
+    survivors = sorted(out.glob("*.json"))
+    assert 2 <= len(survivors) < 8, "the sweep should have been killed midway"
+    assert all("test" in json.loads(p.read_text()) for p in survivors)  # every written record is whole
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("skip ") == len(survivors)
+    assert len(list(out.glob("*.json"))) == 8
+
+
+def test_ray_backend_writes_the_same_records_and_reports_failures(tmp_path, serial):
+    ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[cluster]'")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        report = sweep(tiny_configs(), tmp_path / "ok", backend="ray", workers=2, progress=False)
+        assert len(report.done) == 6
+        assert_same_numbers(numbers(tmp_path / "ok"), serial)
+        broken = with_overrides(TINY, dataset="humor", data_root=str(tmp_path / "nowhere"))
+        with pytest.raises(SweepError, match="1 of 2 runs failed"):
+            sweep([tiny_configs()[0], broken], tmp_path / "bad", backend="ray", progress=False)
+        assert (tmp_path / "bad" / "synthgene-tri_mnl_seed0.json").is_file()
+        # resuming after the driver stopped: what finished is skipped
+        again = sweep(tiny_configs(), tmp_path / "ok", backend="ray", progress=False)
+        assert len(again.skipped) == 6 and not again.done
+    finally:
+        ray.shutdown()
+
+
+def test_ray_backend_without_ray_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(RuntimeError, match=r"pip install -e '\.\[cluster\]'"):
+        sweep(tiny_configs()[:1], tmp_path, backend="ray", progress=False)
