@@ -56,7 +56,7 @@ def main() -> None:
     parser = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_sweep.json", "2 tiny runs per engine")
     parser.add_argument("--runs", type=int, default=8)
     args = parser.parse_args()
-    runs, n_samples, epochs = (2, 200, 1) if args.smoke else (args.runs, 2000, 3)
+    runs, n_samples, epochs = (2, 200, 1) if args.smoke else (args.runs, 4000, 6)
     configs = fixed_sweep(runs, n_samples, epochs)
     engines = [("local", 1), ("local", 2)]
     try:
