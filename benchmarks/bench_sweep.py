@@ -4,8 +4,8 @@ and the wall time of the full reproduction estimated from the committed runs' ow
     python benchmarks/bench_sweep.py            # writes results/benchmark_sweep.json
     python benchmarks/bench_sweep.py --smoke --output /tmp/sweep.json
 
-The fixed sweep: MNL and InTense on SynthGene-Tri (`--runs` runs in all, the data set's
-settings, fewer samples and epochs), into a fresh folder for each engine. "local, 1 worker"
+The fixed sweep: MNL and InTense on SynthGene-Tri (`--runs` runs in all, default 24, the data
+set's settings with 4 000 samples and 6 epochs), into a fresh folder for each engine. "local, 1 worker"
 runs in the driver's process with every torch thread (the serial baseline); with N workers
 each gets cores / N threads. Ray starts a local instance with as many CPUs as workers, and
 each run asks for one CPU.
@@ -26,9 +26,12 @@ from pathlib import Path
 
 from _cli import benchmark_parser  # benchmarks/_cli.py
 
-from intense.repro.store import RESULTS_DIR, save_results
 from intense.runs import RunConfig, with_overrides
+from intense.runs.record import environment, write_json
 from intense.runs.sweep import default_workers, sweep
+
+# light imports only: each local worker re-imports this script (multiprocessing's spawn)
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 
 
 def fixed_sweep(runs: int, n_samples: int, epochs: int) -> list[RunConfig]:
@@ -54,7 +57,7 @@ def committed_train_seconds() -> tuple[float, int]:
 
 def main() -> None:
     parser = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_sweep.json", "2 tiny runs per engine")
-    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=24)
     args = parser.parse_args()
     runs, n_samples, epochs = (2, 200, 1) if args.smoke else (args.runs, 4000, 6)
     configs = fixed_sweep(runs, n_samples, epochs)
@@ -62,7 +65,7 @@ def main() -> None:
     try:
         import ray
 
-        engines += [("ray", 1), ("ray", 2)]
+        engines += [] if args.smoke else [("ray", 1), ("ray", 2)]  # tests/test_sweep.py covers Ray
     except ImportError:
         ray = None
         print("Ray is not installed (pip install -e '.[cluster]'): local backend only")
@@ -76,9 +79,16 @@ def main() -> None:
         seconds = timed(configs, backend=backend, workers=workers)
         if backend == "ray":
             ray.shutdown()
-        records.append({"backend": backend, "workers": workers, "runs": runs, "seconds": seconds,
-                        "runs_per_minute": 60 * runs / seconds,
-                        **({"ray_startup_seconds": startup} if backend == "ray" else {})})
+        records.append(
+            {
+                "backend": backend,
+                "workers": workers,
+                "runs": runs,
+                "seconds": seconds,
+                "runs_per_minute": 60 * runs / seconds,
+                **({"ray_startup_seconds": startup} if backend == "ray" else {}),
+            }
+        )
         print(records[-1], flush=True)
     by = {(r["backend"], r["workers"]): r["seconds"] for r in records}
     speedup = by[("local", 1)] / by[("local", 2)]
@@ -93,8 +103,8 @@ def main() -> None:
         "speedup_2_workers_vs_1": speedup,
     }
     print(estimate)
-    save_results(args.output, {"runs": runs, "n_samples": n_samples, "epochs": epochs, "cores": default_workers(),
-                               "estimate": estimate}, records)
+    config = {"runs": runs, "n_samples": n_samples, "epochs": epochs, "cores": default_workers(), "estimate": estimate}
+    write_json(args.output, {"config": config, "environment": environment(), "records": records})
 
 
 if __name__ == "__main__":

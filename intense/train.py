@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,18 @@ from tqdm import tqdm
 from .data.base import MultimodalData, Task
 from .model_base import LossFn, MultimodalModel
 
-__all__ = ["TrainConfig", "FitResult", "task_loss", "evaluate", "optimizer_step", "fit", "train_steps"]
+__all__ = [
+    "TrainConfig",
+    "FitResult",
+    "task_loss",
+    "evaluate",
+    "optimizer_step",
+    "fit",
+    "train_steps",
+    "chance_rate",
+    "learned",
+    "NotLearnedWarning",
+]
 
 
 def task_loss(task: Task, class_weights: Tensor | None = None) -> LossFn:
@@ -98,6 +110,26 @@ def evaluate(model: MultimodalModel, data: MultimodalData, batch_size: int = 102
     return metrics
 
 
+def chance_rate(data: MultimodalData) -> float:
+    """The accuracy of always predicting the most common label (for regression: the most
+    common sign among the non-zero labels, as the accuracy counts them)."""
+    y = data.labels
+    if data.task == "regression":
+        y = (y[y != 0] > 0).long()
+    counts = torch.bincount(y.long().flatten())
+    return (counts.max() / counts.sum()).item() if counts.sum() > 0 else math.nan
+
+
+def learned(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> bool:
+    """Whether a run learned its task: validation accuracy at least `threshold` when one is
+    set for the data set (the synthetic tasks: 0.75), else at least 5 points and 3 standard
+    errors above the chance rate (`chance_rate` of the validation split)."""
+    if threshold is not None:
+        return val_accuracy >= threshold
+    standard_error = math.sqrt(chance * (1 - chance) / max(n_val, 1))
+    return val_accuracy >= chance + max(0.05, 3 * standard_error)
+
+
 @dataclass
 class TrainConfig:
     epochs: int = 20
@@ -108,6 +140,7 @@ class TrainConfig:
     grad_clip: float | None = 1.0  # max gradient norm; None disables clipping
     seed: int = 0
     progress: bool = True
+    learned_above: float | None = None  # see `learned`; None: clearly above chance
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or not 0 < self.scheduler_gamma <= 1:
@@ -166,7 +199,19 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
+    accuracy, chance = result.history[result.best_epoch - 1]["val_accuracy"], chance_rate(val)
+    if not learned(accuracy, chance, len(val), config.learned_above):
+        warnings.warn(
+            f"{train.name}: the model did not learn the task (validation accuracy {accuracy:.3f}, chance "
+            f"{chance:.3f}); its relevance scores describe an untrained fusion layer, not the data",
+            NotLearnedWarning,
+            stacklevel=2,
+        )
     return result
+
+
+class NotLearnedWarning(UserWarning):
+    """A trained model's validation accuracy is at chance."""
 
 
 def train_steps(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..runs.config import DATASET_SETTINGS
 from ..runs.record import environment, read_json, write_json
 
 __all__ = ["RESULTS_DIR", "save_results", "load_results", "load_runs"]
@@ -29,8 +30,18 @@ def load_results(path: str | Path, how_to_make: str = "") -> dict[str, Any]:
     return payload
 
 
+def _learned(record: dict[str, Any]) -> bool | None:
+    """The record's "learned" flag; records made before it existed get it from their data
+    set's threshold (`learned_above` in DATASET_SETTINGS), or None where there is none."""
+    if "learned" in record:
+        return bool(record["learned"])
+    threshold = DATASET_SETTINGS.get(record["config"]["dataset"], {}).get("learned_above")
+    return None if threshold is None else record["val"]["accuracy"] >= threshold
+
+
 def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
-    """One row per run record in `folder`: its config, test/val metrics and relevance dict."""
+    """One row per run record in `folder`: its config, whether it learned the task, test/val
+    metrics and relevance dict."""
     folder = Path(folder)
     paths = sorted(folder.glob("*.json"))
     if not paths:
@@ -44,6 +55,7 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
             {
                 **config,
                 "file": path.name,
+                "learned": _learned(record),
                 "test_accuracy": record["test"]["accuracy"],
                 "test_loss": record["test"]["loss"],
                 "val_accuracy": record["val"]["accuracy"],

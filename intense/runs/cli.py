@@ -115,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             record = run(_config(args, getattr(args, "dataset", default_dataset)), args.output)
             print(f"test accuracy {record['test']['accuracy']:.4f}; relevance {record['relevance']}")
+            if not record["learned"]:
+                print(
+                    f"warning: the model did not learn the task (validation accuracy {record['val']['accuracy']:.3f}, "
+                    f"chance {record['chance']:.3f}): its relevance scores mean nothing",
+                    file=sys.stderr,
+                )
             print(f"wrote {args.output}")
         else:
             configs = []

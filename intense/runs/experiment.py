@@ -3,7 +3,8 @@
 A run record (RUN.json) holds "config" (every setting, the seed, and in "environment" the
 package versions and the code's provenance, see `record.py`), "test" and "val" (loss and
 accuracy of the selected model), "relevance" (eq. 4 of the selected model) and "history"
-(per-epoch losses and relevance).
+(per-epoch losses and relevance), "chance" and "learned" (whether the validation accuracy is
+clearly above chance: relevance scores of a run that did not learn mean nothing).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..data.registry import default_encoder, load_splits
 from ..encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from ..model_base import MultimodalModel
 from ..models import MNL, InTense
-from ..train import TrainConfig, evaluate, fit
+from ..train import TrainConfig, chance_rate, evaluate, fit, learned
 from .config import RunConfig
 from .record import environment, write_json
 
@@ -108,10 +109,14 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
     start = time.perf_counter()
     result = fit(model, splits["train"], splits["val"], train_config)
     seconds = time.perf_counter() - start
+    val = evaluate(model, splits["val"])
+    chance = chance_rate(splits["val"])
     record = {
         "config": {**asdict(config), "environment": environment()},
         "test": evaluate(model, splits["test"]),
-        "val": evaluate(model, splits["val"]),
+        "val": val,
+        "chance": chance,  # validation accuracy of always predicting the most common label
+        "learned": learned(val["accuracy"], chance, len(splits["val"]), config.learned_above),
         "relevance": model.relevance(splits["test"]),
         "best_epoch": result.best_epoch,
         "train_seconds": seconds,

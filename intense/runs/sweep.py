@@ -207,7 +207,8 @@ def sweep(
             write_json(path, payload)
             (failed_dir / path.name).unlink(missing_ok=True)
             report.done.append(path)
-            tqdm.write(f"done {path.name}: test accuracy {payload['test']['accuracy']:.3f}")
+            flag = "" if payload["learned"] else " (DID NOT LEARN: validation accuracy at chance)"
+            tqdm.write(f"done {path.name}: test accuracy {payload['test']['accuracy']:.3f}{flag}")
         else:
             write_json(
                 failed_dir / path.name, {"config": asdict(config), "error": payload, "environment": environment()}
