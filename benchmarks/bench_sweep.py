@@ -39,11 +39,15 @@ def fixed_sweep(runs: int, n_samples: int, epochs: int) -> list[RunConfig]:
     return [with_overrides(base, model=("mnl", "intense")[i % 2], seed=i // 2) for i in range(runs)]
 
 
-def timed(configs: list[RunConfig], **engine) -> float:
+def timed(configs: list[RunConfig], **engine) -> tuple[float, float]:
+    """Wall seconds of the sweep, and the runs' summed training seconds (what each run itself
+    took: longer when runs share the cores with other runs)."""
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         sweep(configs, folder, progress=False, **engine)
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        train = sum(json.loads(p.read_text())["train_seconds"] for p in Path(folder).glob("*.json"))
+        return seconds, train
 
 
 def committed_train_seconds() -> tuple[float, int]:
@@ -72,11 +76,11 @@ def main() -> None:
     records = []
     for backend, workers in engines:
         if backend == "ray":
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
             start = time.perf_counter()
-            ray.get(ray.remote(lambda: None).remote())  # the instance is up; not counted
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            ray.get(ray.remote(lambda: None).remote())  # the instance is up: start-up, not counted
             startup = time.perf_counter() - start
-        seconds = timed(configs, backend=backend, workers=workers)
+        seconds, train = timed(configs, backend=backend, workers=workers)
         if backend == "ray":
             ray.shutdown()
         records.append(
@@ -86,6 +90,7 @@ def main() -> None:
                 "runs": runs,
                 "seconds": seconds,
                 "runs_per_minute": 60 * runs / seconds,
+                "train_seconds_sum": train,
                 **({"ray_startup_seconds": startup} if backend == "ray" else {}),
             }
         )

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["check_p", "block_norm_penalty", "relevance_scores", "FusionHead"]
+__all__ = ["check_p", "block_norm_penalty", "relevance_scores", "FusionHead", "FUSION_INITS"]
+
+# how the fusion layer's weights start: PyTorch's default, or every block at the same norm
+FUSION_INITS = ("default", "equal-norm")
 
 
 def check_p(p: float) -> float:
@@ -53,8 +56,11 @@ class FusionHead(nn.Module):
         output_dim: int,
         p: float = 1.0,
         reg_param: float = 0.05,
+        init: str = "default",
     ) -> None:
         super().__init__()
+        if init not in FUSION_INITS:
+            raise ValueError(f"init must be one of {list(FUSION_INITS)}, got {init!r}")
         if len(block_dims) != len(block_names):
             raise ValueError("one name per block is needed")
         if len(set(block_names)) != len(block_names):
@@ -68,6 +74,18 @@ class FusionHead(nn.Module):
         self.p = check_p(p)
         self.reg_param = float(reg_param)
         self.linear = nn.Linear(sum(self.block_dims), output_dim)
+        if init == "equal-norm":
+            self.equalise_block_norms()
+
+    @torch.no_grad()
+    def equalise_block_norms(self) -> None:
+        """Rescale each weight block W_b to the same Frobenius norm, keeping the layer's total
+        squared norm (PyTorch's default init gives E||W_b||^2 proportional to the block's size
+        d_b, so that the largest interaction block starts with most of the relevance, eq. 4)."""
+        blocks = torch.split(self.linear.weight, self.block_dims, dim=1)  # views into the weight
+        target = self.linear.weight.norm() / len(blocks) ** 0.5
+        for w in blocks:
+            w.mul_(target / w.norm().clamp_min(1e-12))
 
     def forward(self, blocks: Sequence[Tensor]) -> Tensor:
         flat = [b.flatten(1) for b in blocks]  # each (B, d_b)

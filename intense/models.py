@@ -26,6 +26,8 @@ class InTense(EncodedModel):
     interaction I as IterBN of the modalities' projections to `tf_latent_dim` (eq. 9-10).
     `interaction_norm="naive"` swaps IterBN for the ablation of Fig. 7 (VBN, product, VBN);
     `"none"` uses the raw tensor product (no normalisation of interaction blocks).
+    `fusion_init="equal-norm"` starts every fusion weight block at the same norm (see
+    `FusionHead.equalise_block_norms`); eq. 3 and eq. 4 are unchanged.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class InTense(EncodedModel):
         interactions: Sequence[InteractionSpec] | None = None,
         max_order: int | None = None,
         interaction_norm: Literal["iterbn", "naive", "none"] = "iterbn",
+        fusion_init: str = "default",
         modality_names: Sequence[str] | None = None,
         encoder_dims: Sequence[int] | None = None,
         eps: float = 1e-5,
@@ -62,7 +65,7 @@ class InTense(EncodedModel):
         )
         block_names = names + [block_name(names, subset) for subset in self.interactions]
         block_dims = dims + [tf_latent_dim ** len(subset) for subset in self.interactions]
-        self.head = FusionHead(block_dims, block_names, output_dim, p=p, reg_param=reg_param)
+        self.head = FusionHead(block_dims, block_names, output_dim, p=p, reg_param=reg_param, init=fusion_init)
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """inputs: one tensor per modality, in encoder order -> (B, output_dim)."""

@@ -68,3 +68,18 @@ def test_bad_parameters():
         relevance_scores(torch.zeros(3), 1.0)
     with pytest.raises(ValueError, match="block '2' has 5 features"):
         head()([torch.randn(2, 3), torch.randn(2, 5), torch.randn(2, 8)])
+
+
+def test_equal_norm_init_starts_every_block_at_one_norm_and_keeps_the_total():
+    torch.manual_seed(0)
+    dims = [16, 16, 64, 512, 4096]
+    default = FusionHead(dims, ["a", "b", "axb", "axbxc", "axbxcxd"], 1)
+    assert default.block_norms()[-1] > 10 * default.block_norms()[0]  # default: norm grows like sqrt(d_b)
+    torch.manual_seed(0)
+    equal = FusionHead(dims, ["a", "b", "axb", "axbxc", "axbxcxd"], 1, init="equal-norm")
+    norms = equal.block_norms()
+    torch.testing.assert_close(norms, norms.mean().expand(5))
+    torch.testing.assert_close(norms.pow(2).sum(), default.block_norms().pow(2).sum())
+    assert all(abs(v - 0.2) < 1e-6 for v in equal.relevance().values())  # eq. 4 at p = 1: uniform
+    with pytest.raises(ValueError, match="init must be one of"):
+        FusionHead(dims, ["a", "b", "c", "d", "e"], 1, init="zeros")

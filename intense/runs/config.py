@@ -17,6 +17,7 @@ import torch
 
 from ..blocks import parse_interaction
 from ..data.registry import DATASETS
+from ..fusion import FUSION_INITS
 from ..train import TrainConfig
 
 __all__ = [
@@ -67,6 +68,9 @@ class RunConfig:
         None, "interactions to model, e.g. 12 13 123 (default: all, up to --max-order)", nargs="+"
     )
     max_order: int | None = setting(None, "highest interaction order when --interactions is not given", type=int)
+    fusion_init: str = setting(
+        "default", "fusion layer's initial weights: PyTorch's default or equal-norm blocks", choices=FUSION_INITS
+    )
     hidden_dim: int = setting(16, "output size d_m of each modality encoder", type=int)
     encoder: str = setting("default", "modality encoder; default: the data set's own", choices=ENCODERS)
     encoder_channels: int = setting(16, "convolution channels (CNN encoders) or hidden width (MLP, GRU)", type=int)

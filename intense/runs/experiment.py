@@ -61,7 +61,9 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
     encoders = [make_encoder(config, x) for x in data.modalities]
     names = data.modality_names
     if config.model in ("mnl", "unimodal"):
-        return MNL(encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names)
+        return MNL(
+            encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names, fusion_init=config.fusion_init
+        )
     if config.model in ("intense", "intense-naive"):
         return InTense(
             encoders,
@@ -73,6 +75,7 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
             interactions=config.interactions,
             max_order=config.max_order,
             interaction_norm="naive" if config.model == "intense-naive" else "iterbn",
+            fusion_init=config.fusion_init,
         )
     if config.model == "lf-concat":
         return LFConcat(encoders, out)
