@@ -1,6 +1,10 @@
-"""Shared fixtures: a private cache folder, and MultiBench-format fixture files."""
+"""Shared fixtures: a private cache folder, the built book, and MultiBench-format fixture files."""
 
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +19,24 @@ def private_cache(tmp_path_factory):
     mp.setenv("INTENSE_CACHE", str(tmp_path_factory.mktemp("cache")))
     yield
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The book built once per test session, strictly (warnings are errors), in results mode
+    (it shows the committed results): the folder of its HTML pages."""
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    build = subprocess.run(
+        [str(jupyter_book), "build", str(root), "--path-output", str(out), "--all", "-W", "--keep-going"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "INTENSE_MODE": "results"},
+        timeout=1800,
+    )
+    assert build.returncode == 0, build.stdout[-5000:] + build.stderr[-5000:]
+    return out / "_build" / "html"
 
 
 @pytest.fixture

@@ -41,12 +41,12 @@ def test_seeds_that_did_not_learn_are_counted_apart():
     learned_flags = [True] * 6 + [False] * 4  # the failures are the unlearned seeds
     verdict = share_verdict("x", holds, learned_flags)
     assert (verdict.seeds, verdict.not_learned, verdict.estimate) == (6, 4, 1.0)
-    assert verdict.outcome == REPRODUCED and "4 did not learn" in str(verdict)
+    assert verdict.outcome == REPRODUCED and "4 seed(s) did not learn" in str(verdict)
 
 
 def test_too_few_learned_seeds_make_any_claim_inconclusive():
     verdict = share_verdict("x", [True] * 10, [True] * 4 + [False] * 6)
-    assert verdict.outcome == INCONCLUSIVE and "only 4 seeds learned" in verdict.reason
+    assert verdict.outcome == INCONCLUSIVE and "only 4 learned seeds" in verdict.reason
     assert share_verdict("x", []).outcome == INCONCLUSIVE
 
 

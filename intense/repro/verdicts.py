@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,15 +58,21 @@ class Verdict:
     not_learned: int  # seeds left out because their run did not learn the task
     rule: str  # the rule in words, with its line
     reason: str = ""  # why INCONCLUSIVE, when it is for too few seeds
+    unit: str = "learned seeds"  # what was counted ("seeds" where learning was not asked)
 
     def details(self) -> str:
         """The evidence in words: estimate, interval, seeds counted and left out, the rule."""
         if self.rule.startswith("deterministic"):
             return self.rule
         low, high = self.interval
-        counted = f"{self.seeds} learned seeds" + (f", {self.not_learned} did not learn" if self.not_learned else "")
+        apart = f"; {self.not_learned} seed(s) did not learn the task" if self.not_learned else ""
         why = f"; {self.reason}" if self.reason else ""
-        return f"{self.estimate:.3g}, 95 % interval {low:.3g} to {high:.3g}; {counted}; rule: {self.rule}{why}"
+        if self.rule.startswith("share"):
+            holds = round(self.estimate * self.seeds) if self.seeds else 0
+            found = f"holds in {holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
+        else:
+            found = f"mean {self.estimate:.3g} over {self.seeds} {self.unit}, 95 % interval {low:.3g} to {high:.3g}"
+        return f"{found}{apart}{why}; rule: {self.rule}"
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.outcome} ({self.details()})"
@@ -121,11 +127,13 @@ def _learned_only(values: Sequence, learned: Sequence[bool] | None) -> tuple[lis
     return kept, len(values) - len(kept)
 
 
-def _too_few(claim: str, estimate: float, interval, seeds: int, not_learned: int, rule: str) -> Verdict | None:
+def _too_few(
+    claim: str, estimate: float, interval, seeds: int, not_learned: int, rule: str, unit: str
+) -> Verdict | None:
     if seeds >= MIN_SEEDS:
         return None
-    reason = f"only {seeds} seeds learned the task (at least {MIN_SEEDS} are needed)"
-    return Verdict(claim, INCONCLUSIVE, estimate, interval, seeds, not_learned, rule, reason)
+    reason = f"only {seeds} {unit} (at least {MIN_SEEDS} are needed)"
+    return Verdict(claim, INCONCLUSIVE, estimate, interval, seeds, not_learned, rule, reason, unit)
 
 
 def share_verdict(
@@ -136,9 +144,10 @@ def share_verdict(
     n, k = len(kept), sum(kept)
     interval = wilson_interval(k, n)
     estimate = k / n if n else math.nan
-    rule = f"share of learned seeds where it holds, 95 % Wilson interval vs {line:g}"
-    return _too_few(claim, estimate, interval, n, not_learned, rule) or Verdict(
-        claim, _outcome(interval, line), estimate, interval, n, not_learned, rule
+    rule = f"share of seeds where it holds, 95 % Wilson interval vs {line:g}"
+    unit = "seeds" if learned is None else "learned seeds"
+    return _too_few(claim, estimate, interval, n, not_learned, rule, unit) or Verdict(
+        claim, _outcome(interval, line), estimate, interval, n, not_learned, rule, unit=unit
     )
 
 
@@ -149,9 +158,10 @@ def mean_verdict(
     kept, not_learned = _learned_only([float(v) for v in values], learned)
     interval = bootstrap_interval(kept)
     estimate = float(np.mean(kept)) if kept else math.nan
-    rule = f"mean over learned seeds, 95 % bootstrap interval vs {line:g}"
-    return _too_few(claim, estimate, interval, len(kept), not_learned, rule) or Verdict(
-        claim, _outcome(interval, line), estimate, interval, len(kept), not_learned, rule
+    rule = f"mean over seeds, 95 % bootstrap interval vs {line:g}"
+    unit = "seeds" if learned is None else "learned seeds"
+    return _too_few(claim, estimate, interval, len(kept), not_learned, rule, unit) or Verdict(
+        claim, _outcome(interval, line), estimate, interval, len(kept), not_learned, rule, unit=unit
     )
 
 
@@ -159,22 +169,13 @@ def difference_verdict(
     claim: str, a: dict[int, float], b: dict[int, float], learned: dict[int, bool] | None = None, margin: float = 0.0
 ) -> Verdict:
     """ "A above B (by more than `margin`)": paired by seed (the seeds both have), the mean of
-    A - B with a bootstrap interval. `a`, `b`, `learned`: seed -> value."""
+    A - B with a bootstrap interval. `a`, `b`, `learned`: seed -> value. For accuracy
+    comparisons leave `learned` out: a run that did not learn is part of a method's accuracy."""
     seeds = sorted(set(a) & set(b))
     differences = [a[s] - b[s] for s in seeds]
     flags = None if learned is None else [bool(learned.get(s, False)) for s in seeds]
     verdict = mean_verdict(claim, differences, flags, line=margin)
-    rule = f"paired-by-seed difference, mean over learned seeds, 95 % bootstrap interval vs {margin:g}"
-    return Verdict(
-        verdict.claim,
-        verdict.outcome,
-        verdict.estimate,
-        verdict.interval,
-        verdict.seeds,
-        verdict.not_learned,
-        rule,
-        verdict.reason,
-    )
+    return replace(verdict, rule=f"paired-by-seed difference A - B, 95 % bootstrap interval vs {margin:g}")
 
 
 def check_verdict(claim: str, holds: bool, evidence: str) -> Verdict:
