@@ -20,39 +20,22 @@ from __future__ import annotations
 import argparse
 
 from intense.repro.store import RESULTS_DIR
-from intense.runs import RunConfig, sweep, with_overrides
-
-SETTINGS = {
-    "parity12-m4-order4": {"n_modalities": 4, "max_order": 4},
-    "parity12-m5-order3": {"n_modalities": 5, "max_order": 3},
-}
-N_TRAIN = round(0.75 * RunConfig().n_samples)  # the training split of the generated data
-ARMS = {
-    "default": {},
-    "equal-norm": {"fusion_init": "equal-norm"},
-    "eq3-lambda": {"reg_param": 0.05 / N_TRAIN},
-}
-
-
-def configs(setting: str, arm: str, seeds: int) -> list[RunConfig]:
-    base = RunConfig.for_dataset(
-        "synthgene-parity", interacting=[1, 2], model="intense", progress=False, **SETTINGS[setting], **ARMS[arm]
-    )
-    return [with_overrides(base, seed=s) for s in range(seeds)]
+from intense.repro.suites import LEARNING_ARMS, LEARNING_SETTINGS, learning_configs
+from intense.runs import sweep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=0, help="runs at once (0: one per core)")
-    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
-    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--settings", nargs="+", default=list(LEARNING_SETTINGS), choices=list(LEARNING_SETTINGS))
+    parser.add_argument("--arms", nargs="+", default=list(LEARNING_ARMS), choices=list(LEARNING_ARMS))
     args = parser.parse_args()
     step = max(2, args.workers)  # seeds in chunks, so that the arms advance together
     for setting in args.settings:
         for first in range(0, args.seeds, step):
             for arm in args.arms:
-                chunk = configs(setting, arm, args.seeds)[first : first + step]
+                chunk = learning_configs(setting, arm, args.seeds)[first : first + step]
                 sweep(chunk, RESULTS_DIR / "learning" / f"{setting}-{arm}", workers=args.workers, progress=False)
 
 

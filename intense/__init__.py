@@ -10,13 +10,14 @@ The public names follow the paper's sections:
 from .encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from .fusion import FusionHead, block_norm_penalty, relevance_scores
 from .models import MNL, InTense
-from .norms import VBN, IterBN, NaiveInteractionNorm, center_interaction, outer_product
+from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, center_interaction, outer_product
 from .train import train_steps
 
 __all__ = [
     "VBN",
     "IterBN",
     "NaiveInteractionNorm",
+    "IteratedPairwiseNorm",
     "center_interaction",
     "outer_product",
     "FusionHead",

@@ -11,12 +11,17 @@ from .blocks import InteractionSpec, block_name, resolve_interactions
 from .data.base import MultimodalData
 from .fusion import FusionHead
 from .model_base import EncodedModel
-from .norms import VBN, IterBN, NaiveInteractionNorm, PlainProduct
+from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
 
 __all__ = ["InTense", "MNL", "INTERACTION_NORMS"]
 
 # how an interaction block is normalised: the paper's IterBN, or one of two ablations
-INTERACTION_NORMS = {"iterbn": IterBN, "naive": NaiveInteractionNorm, "none": PlainProduct}
+INTERACTION_NORMS = {
+    "iterbn": IterBN,
+    "naive": NaiveInteractionNorm,
+    "naive-pairwise": IteratedPairwiseNorm,
+    "none": PlainProduct,
+}
 
 
 class InTense(EncodedModel):
@@ -24,7 +29,8 @@ class InTense(EncodedModel):
 
     Blocks, in fusion-weight order: each modality m as VBN(f^m) (eq. 5), then each
     interaction I as IterBN of the modalities' projections to `tf_latent_dim` (eq. 9-10).
-    `interaction_norm="naive"` swaps IterBN for the ablation of Fig. 7 (VBN, product, VBN);
+    `interaction_norm="naive"` swaps IterBN for an ablation (VBN, product, VBN);
+    `"naive-pairwise"` for Sec. 3.3's iterated bimodal scheme (VBN after every product);
     `"none"` uses the raw tensor product (no normalisation of interaction blocks).
     `fusion_init="equal-norm"` starts every fusion weight block at the same norm (see
     `FusionHead.equalise_block_norms`); eq. 3 and eq. 4 are unchanged.
@@ -40,7 +46,7 @@ class InTense(EncodedModel):
         tf_latent_dim: int = 8,
         interactions: Sequence[InteractionSpec] | None = None,
         max_order: int | None = None,
-        interaction_norm: Literal["iterbn", "naive", "none"] = "iterbn",
+        interaction_norm: Literal["iterbn", "naive", "naive-pairwise", "none"] = "iterbn",
         fusion_init: str = "default",
         modality_names: Sequence[str] | None = None,
         encoder_dims: Sequence[int] | None = None,

@@ -242,6 +242,35 @@ class NaiveInteractionNorm(nn.Module):
         return f"dims={self.dims}"
 
 
+class IteratedPairwiseNorm(nn.Module):
+    """Sec. 3.3's "trivial extension" of the bimodal scheme, as the paper describes it: VBN on
+    each factor, then one factor folded in at a time with VBN after every product,
+
+        z_2 = VBN(f~1 (x) f~2),   z_k = VBN(z_{k-1} (x) f~k),
+
+    so that every partial product is centred but, for three or more factors, products of
+    several factors may still be constant (the Rademacher example). For two factors it is
+    `NaiveInteractionNorm`."""
+
+    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.dims = [int(d) for d in dims]
+        self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
+        self.product_norms = nn.ModuleList(
+            VBN(math.prod(self.dims[:k]), eps, momentum) for k in range(2, len(self.dims) + 1)
+        )
+
+    def forward(self, features: Sequence[Tensor]) -> Tensor:
+        normed = [vbn(f) for vbn, f in zip(self.factor_norms, features)]  # (B, d_m)
+        z = normed[0]
+        for f, vbn in zip(normed[1:], self.product_norms):
+            z = vbn(outer_product([z, f]).flatten(1))  # (B, d_1 ... d_k), centred and scaled
+        return z.reshape(z.shape[0], *self.dims)  # (B, d_1, ..., d_k)
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}"
+
+
 class PlainProduct(nn.Module):
     """No normalisation at all: the raw tensor product of the factors (Sec. 3.3's
     constant-component example shows how it absorbs lower-order terms)."""

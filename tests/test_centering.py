@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from intense import VBN, IterBN, NaiveInteractionNorm, center_interaction, outer_product
+from intense import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, center_interaction, outer_product
 from intense.norms import broadcast_layout
 from intense.reference import center_interaction_bruteforce, centering_coefficients, monomial
 
@@ -103,6 +103,24 @@ def test_rademacher_example_naive_scheme_copies_f1():
     correlation = torch.corrcoef(torch.stack([naive, f1.flatten()]))[0, 1]
     assert correlation > 0.999  # the "3-way" block is f^1 in disguise
     torch.testing.assert_close(naive, reference, rtol=1e-4, atol=1e-4)
+
+
+def test_rademacher_example_iterated_pairwise_scheme_copies_f1_too():
+    # Sec. 3.3's "trivial extension": VBN(VBN(f1 (x) f2) (x) f3) still carries f^1
+    f1, f2, f3 = rademacher_example()
+    iterated = IteratedPairwiseNorm([1, 1, 1]).double()([f1, f2, f3]).flatten()
+    correlation = torch.corrcoef(torch.stack([iterated, f1.flatten()]))[0, 1]
+    assert correlation.abs() > 0.999
+
+
+def test_iterated_pairwise_scheme_of_two_factors_is_the_naive_scheme():
+    g = torch.Generator().manual_seed(4)
+    features = [torch.randn(32, d, generator=g, dtype=torch.float64) + 1.0 for d in (3, 2)]
+    torch.testing.assert_close(
+        IteratedPairwiseNorm([3, 2]).double()(features), NaiveInteractionNorm([3, 2]).double()(features)
+    )
+    three = [*features, torch.randn(32, 4, generator=g, dtype=torch.float64)]
+    assert IteratedPairwiseNorm([3, 2, 4]).double()(three).shape == (32, 3, 2, 4)
 
 
 def test_rademacher_example_iterbn_block_vanishes():

@@ -27,6 +27,9 @@ __all__ = [
     "table_methods",
     "unimodal_configs",
     "smoke_datasets",
+    "LEARNING_SETTINGS",
+    "LEARNING_ARMS",
+    "learning_configs",
 ]
 
 METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
@@ -126,3 +129,31 @@ def smoke_datasets(candidates, fallback: str = "mfeat") -> list[str]:
         except FileNotFoundError as err:
             print(f"smoke run without {dataset}: {err}")
     return present or [fallback]
+
+
+# --- learning with many interaction blocks (experiments/learning.py, notebooks/learning.ipynb) ---
+
+# a pairwise parity (modalities 1 and 2) among 4 modalities with every interaction up to order
+# 4, and among 5 modalities up to order 3
+LEARNING_SETTINGS: dict[str, dict] = {
+    "parity12-m4-order4": {"n_modalities": 4, "max_order": 4},
+    "parity12-m5-order3": {"n_modalities": 5, "max_order": 3},
+}
+N_TRAIN = round(0.75 * RunConfig().n_samples)  # the training split of the generated data
+LEARNING_ARMS: dict[str, dict] = {
+    "default": {},  # as the synthetic chapters run: Lambda 0.05 on the batch-mean loss
+    "equal-norm": {"fusion_init": "equal-norm"},  # every fusion block starts at one norm
+    "eq3-lambda": {"reg_param": 0.05 / N_TRAIN},  # Lambda 0.05 on eq. 3's summed loss
+}
+
+
+def learning_configs(setting: str, arm: str, seeds: int) -> list[RunConfig]:
+    base = RunConfig.for_dataset(
+        "synthgene-parity",
+        interacting=[1, 2],
+        model="intense",
+        progress=False,
+        **LEARNING_SETTINGS[setting],
+        **LEARNING_ARMS[arm],
+    )
+    return [with_overrides(base, seed=s) for s in range(seeds)]

@@ -60,8 +60,8 @@ class Verdict:
     reason: str = ""  # why INCONCLUSIVE, when it is for too few seeds
     unit: str = "learned seeds"  # what was counted ("seeds" where learning was not asked)
 
-    def details(self) -> str:
-        """The evidence in words: estimate, interval, seeds counted and left out, the rule."""
+    def details(self, rule: bool = True) -> str:
+        """The evidence in words: estimate, interval, seeds counted and left out, and the rule."""
         if self.rule.startswith("deterministic"):
             return self.rule
         low, high = self.interval
@@ -72,7 +72,7 @@ class Verdict:
             found = f"holds in {holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
         else:
             found = f"mean {self.estimate:.3g} over {self.seeds} {self.unit}, 95 % interval {low:.3g} to {high:.3g}"
-        return f"{found}{apart}{why}; rule: {self.rule}"
+        return f"{found}{apart}{why}" + (f"; rule: {self.rule}" if rule else "")
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.outcome} ({self.details()})"

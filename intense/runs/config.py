@@ -31,7 +31,18 @@ __all__ = [
     "generic_default",
 ]
 
-MODELS = ("mnl", "intense", "intense-naive", "unimodal", "lf-concat", "tfn", "mult", "mro", "multiroute")
+MODELS = (
+    "mnl",
+    "intense",
+    "intense-naive",
+    "intense-naive-pairwise",
+    "unimodal",
+    "lf-concat",
+    "tfn",
+    "mult",
+    "mro",
+    "multiroute",
+)
 ENCODERS = ("default", "sequence-cnn", "mlp", "lenet", "gru", "transformer")
 
 

@@ -32,6 +32,10 @@ from .record import environment, write_json
 __all__ = ["make_encoder", "build_model", "run", "run_file_name"]
 
 
+# InTense's variants by model name: how their interaction blocks are normalised
+INTERACTION_NORM_OF = {"intense": "iterbn", "intense-naive": "naive", "intense-naive-pairwise": "naive-pairwise"}
+
+
 def make_encoder(config: RunConfig, example: torch.Tensor) -> nn.Module:
     """The encoder `config.encoder` (or the data set's default) for inputs shaped like `example`."""
     kind = default_encoder(config.dataset) if config.encoder == "default" else config.encoder
@@ -64,7 +68,7 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
         return MNL(
             encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names, fusion_init=config.fusion_init
         )
-    if config.model in ("intense", "intense-naive"):
+    if config.model in INTERACTION_NORM_OF:
         return InTense(
             encoders,
             out,
@@ -74,7 +78,7 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
             tf_latent_dim=config.tf_latent_dim,
             interactions=config.interactions,
             max_order=config.max_order,
-            interaction_norm="naive" if config.model == "intense-naive" else "iterbn",
+            interaction_norm=INTERACTION_NORM_OF[config.model],
             fusion_init=config.fusion_init,
         )
     if config.model == "lf-concat":

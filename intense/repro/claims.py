@@ -1,0 +1,239 @@
+"""The paper's claims, each checked by the verdict rule on run records: one function per
+claim, called by its chapter and by the scoreboard on the book's first page.
+
+Every function takes tables of runs (`intense.repro.store.load_runs`: one row per run with
+"model", "seed", "learned", "relevance", accuracies) and returns a `Verdict`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .store import RESULTS_DIR, load_runs
+from .verdicts import Verdict, difference_verdict, mean_verdict, share_verdict
+
+__all__ = [
+    "top_block",
+    "learned_flags",
+    "informative_ranking",
+    "per_seed_spearman",
+    "relevance_tracks_accuracy",
+    "top_block_is",
+    "block_above",
+    "accuracy_claims",
+    "more_accurate",
+    "relevance_matches_unimodal",
+    "Row",
+    "scoreboard",
+    "Scoreboard",
+]
+
+INFORMATIVE = ("7", "4", "2")  # SynthGene's class-specific modalities, most informative first
+
+
+def top_block(relevance: dict[str, float]) -> str:
+    return max(relevance, key=relevance.get)
+
+
+def learned_flags(runs: pd.DataFrame) -> list[bool] | None:
+    """The runs' "learned" flags, or None where the records do not say (accuracy claims)."""
+    return None if runs.learned.isna().all() else [bool(x) for x in runs.learned.fillna(False)]
+
+
+def informative_ranking(mnl: pd.DataFrame, claim: str) -> Verdict:
+    """Fig. 3: relevance orders M7 > M4 > M2 > every uninformative modality, per seed."""
+
+    def ordered(rel: dict) -> bool:
+        rest = max(v for k, v in rel.items() if k not in INFORMATIVE)
+        return rel["7"] > rel["4"] > rel["2"] > rest
+
+    return share_verdict(claim, list(mnl.relevance.map(ordered)), learned_flags(mnl))
+
+
+def per_seed_spearman(mnl: pd.DataFrame, unimodal: pd.DataFrame) -> pd.Series:
+    """Per seed: the rank correlation (Spearman) of the modalities' relevance and their
+    unimodal models' test accuracy (the same seed), indexed by seed."""
+    values = {}
+    for run in mnl.itertuples():
+        accuracy = unimodal[unimodal.seed == run.seed].set_index("modality").test_accuracy
+        blocks = [str(int(m)) for m in accuracy.index]
+        relevance = pd.Series([run.relevance[b] for b in blocks], index=accuracy.index)
+        values[run.seed] = relevance.rank().corr(accuracy.rank())
+    return pd.Series(values).sort_index()
+
+
+def relevance_tracks_accuracy(mnl: pd.DataFrame, unimodal: pd.DataFrame, claim: str, line: float = 0.7) -> Verdict:
+    """Fig. 3: the per-seed Spearman correlation of relevance and unimodal accuracy is above `line`."""
+    rho = per_seed_spearman(mnl, unimodal)
+    learned = dict(zip(mnl.seed, mnl.learned))
+    flags = None if mnl.learned.isna().all() else [bool(learned[s]) for s in rho.index]
+    return mean_verdict(claim, list(rho), flags, line=line)
+
+
+def top_block_is(runs: pd.DataFrame, block: str, claim: str) -> Verdict:
+    """Fig. 4 / 7 / parity: `block` has the highest relevance, per learned seed."""
+    return share_verdict(claim, list(runs.relevance.map(top_block) == block), learned_flags(runs))
+
+
+def block_above(runs: pd.DataFrame, high: str, low: str, claim: str) -> Verdict:
+    """Fig. 7 (naive scheme): block `high` gets more relevance than block `low`, per seed."""
+    return share_verdict(claim, list(runs.relevance.map(lambda r: r[high] > r[low])), learned_flags(runs))
+
+
+def _by_seed(runs: pd.DataFrame) -> pd.DataFrame:
+    """Test accuracy in % with one row per seed and one column per model."""
+    return runs.assign(acc=100 * runs.test_accuracy).pivot_table(index="seed", columns="model", values="acc")
+
+
+def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
+    """Tables 1-2 on one data set: MNL and InTense above the interpretable baselines; InTense
+    the most accurate interpretable method; InTense within 2 points of MulT (where run).
+    Paired by seed; runs that did not learn count with their accuracy."""
+    acc = _by_seed(runs)
+    verdicts = [
+        mean_verdict(
+            f"{dataset}: MNL and InTense both more accurate than MRO and MultiRoute "
+            "(per seed: the lower of MNL and InTense minus the higher of MRO and MultiRoute, points)",
+            list(acc[["mnl", "intense"]].min(axis=1) - acc[["mro", "multiroute"]].max(axis=1)),
+        ),
+        mean_verdict(
+            f"{dataset}: InTense the most accurate interpretable method "
+            "(per seed: InTense minus the best of MNL, MRO and MultiRoute, points)",
+            list(acc["intense"] - acc[["mnl", "mro", "multiroute"]].max(axis=1)),
+        ),
+    ]
+    if "mult" in acc and acc["mult"].notna().all():
+        verdicts.append(more_accurate(acc, "intense", "mult", f"{dataset}: InTense within 2 points of MulT", -2))
+    return verdicts
+
+
+def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str, margin: float = 0.0) -> Verdict:
+    """`a` more accurate than `b` (by more than `margin` points), paired by seed; `acc` as
+    `_by_seed` makes it, or runs (converted here)."""
+    if "test_accuracy" in acc:
+        acc = _by_seed(acc)
+    return difference_verdict(f"{claim} ({a} minus {b}, points)", acc[a].to_dict(), acc[b].to_dict(), margin=margin)
+
+
+def relevance_matches_unimodal(fused: pd.DataFrame, unimodal: pd.DataFrame, names: list[str], claim: str) -> Verdict:
+    """Table 5: per seed, the most relevant modality is the one most accurate alone."""
+    holds = []
+    for run in fused.itertuples():
+        alone = unimodal[unimodal.seed == run.seed].set_index("modality").test_accuracy
+        best = names[int(alone.idxmax()) - 1]
+        holds.append(top_block({n: run.relevance[n] for n in names}) == best)
+    return share_verdict(claim, holds, learned_flags(fused))
+
+
+# --- the scoreboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    claim: str  # the paper's claim, in our words
+    paper: str  # what the paper reports
+    chapter: str  # the chapter that checks it (a doc path)
+    verdict: Verdict
+
+
+def _runs(folder: str, model: str | None = None, results: Path = RESULTS_DIR, **where) -> pd.DataFrame:
+    runs = load_runs(results / folder)
+    if model is not None:
+        runs = runs[runs.model == model]
+    for key, value in where.items():
+        runs = runs[runs[key] == value]
+    return runs.reset_index(drop=True)
+
+
+class Scoreboard(list):
+    """Rows of the scoreboard; in a notebook it shows as an HTML table linking each chapter
+    (the rules are stated once, in the book's introduction)."""
+
+    def _repr_html_(self) -> str:
+        colour = {"REPRODUCED": "#1a7f37", "NOT REPRODUCED": "#cf222e", "INCONCLUSIVE": "#9a6700"}
+        lines = [
+            '<table class="intense-scoreboard"><thead><tr><th>claim</th><th>the paper</th><th>ours</th>'
+            "<th>verdict</th></tr></thead><tbody>"
+        ]
+        for row in self:
+            v = row.verdict
+            link = f'<a href="../{row.chapter}.html">{html.escape(row.claim)}</a>'
+            lines.append(
+                f"<tr><td>{link}</td><td>{html.escape(row.paper)}</td><td><small>{html.escape(v.details(rule=False))}</small></td>"
+                f'<td><b style="color:{colour[v.outcome]}">{v.outcome}</b></td></tr>'
+            )
+        return "".join(lines) + "</tbody></table>"
+
+
+def scoreboard(results: Path = RESULTS_DIR) -> Scoreboard:
+    """Every checked claim of the paper, from the committed run records."""
+    tri, fig3 = _runs("synthgene-tri", results=results), _runs("synthgene", results=results)
+    rows = [
+        Row(
+            "Relevance ranks the informative modalities M7 > M4 > M2 > the others (SynthGene)",
+            "Fig. 3: high relevance on M2, M4, M7",
+            "notebooks/fig3_synthgene",
+            informative_ranking(fig3[fig3.model == "mnl"], "MNL, Fig. 3"),
+        ),
+        Row(
+            "Relevance correlates with unimodal accuracy (per-seed Spearman above 0.7)",
+            "Fig. 3 / App. F.4: correlated",
+            "notebooks/fig3_synthgene",
+            relevance_tracks_accuracy(fig3[fig3.model == "mnl"], fig3[fig3.model == "unimodal"], "Fig. 3"),
+        ),
+        Row(
+            "InTense gives the XOR pair M1xM2 the highest relevance (SynthGene-Tri)",
+            "Fig. 4: M1xM2 highest",
+            "notebooks/fig4_synthgene_tri",
+            top_block_is(tri[tri.model == "intense"], "1x2", "Fig. 4"),
+        ),
+        Row(
+            "Multimodal Routing's scores favour M1xM2xM3 (SynthGene-Tri)",
+            "Fig. 4: biased towards M1xM2xM3",
+            "notebooks/fig4_synthgene_tri",
+            top_block_is(tri[tri.model == "multiroute"], "1x2x3", "Fig. 4, MultiRoute"),
+        ),
+        Row(
+            "Without IterBN (naive normalisation) relevance shifts to M1xM2xM3",
+            "Fig. 7: biased towards M1xM2xM3",
+            "notebooks/fig7_ablation",
+            block_above(tri[tri.model == "intense-naive"], "1x2x3", "1x2", "Fig. 7, naive"),
+        ),
+    ]
+    for dataset, name in (("enrico", "ENRICO"), ("avmnist-rebuilt", "AV-MNIST (rebuilt)"), ("mfeat", "UCI mfeat")):
+        for verdict, (claim, paper) in zip(
+            accuracy_claims(_runs(dataset, results=results), dataset),
+            [
+                ("MNL and InTense more accurate than MRO and MultiRoute", "Tables 1-2: yes on every data set"),
+                ("InTense the most accurate interpretable method", "Tables 1-2: yes but on CMU-MOSI"),
+                ("InTense within 2 points of MulT", "Tables 1-2: within about 2 points"),
+            ],
+        ):
+            rows.append(Row(f"{claim} ({name})", paper, "notebooks/table1_real_world", verdict))
+    enrico = pd.concat([_runs("enrico", results=results), _runs("enrico-mlp", results=results)])
+    for encoder, label in (("default", "CNN"), ("mlp", "MLP")):
+        rows.append(
+            Row(
+                f"InTense more accurate than MNL with the {label} encoder (ENRICO)",
+                "Table 4: InTense ahead with most encoders",
+                "notebooks/table4_encoders",
+                more_accurate(enrico[enrico.encoder == encoder], "intense", "mnl", f"Table 4, {label}"),
+            )
+        )
+    for dataset, name in (("enrico", "ENRICO"), ("avmnist-rebuilt", "AV-MNIST (rebuilt)"), ("mfeat", "UCI mfeat")):
+        fused = _runs(dataset, "intense", results=results)
+        unimodal = _runs(f"{dataset}-unimodal", results=results)
+        names = list(fused.relevance.iloc[0])[: unimodal.modality.nunique()]  # blocks: modalities first
+        rows.append(
+            Row(
+                f"The most relevant modality is the most accurate one alone ({name})",
+                "Table 5: text most relevant and most accurate",
+                "notebooks/table5_unimodal",
+                relevance_matches_unimodal(fused, unimodal, names, f"Table 5, {name}"),
+            )
+        )
+    return Scoreboard(rows)

@@ -1,0 +1,58 @@
+"""The paper's claims (intense.repro.claims) on small tables of runs, and the scoreboard."""
+
+import pandas as pd
+
+from intense.repro.claims import (
+    accuracy_claims,
+    block_above,
+    informative_ranking,
+    relevance_matches_unimodal,
+    scoreboard,
+    top_block_is,
+)
+from intense.repro.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+
+
+def runs(relevances, learned=None, **columns):
+    n = len(relevances)
+    frame = pd.DataFrame({"seed": range(n), "relevance": relevances, **columns})
+    frame["learned"] = [True] * n if learned is None else learned
+    return frame
+
+
+def test_top_block_counts_only_learned_seeds():
+    rel = [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 6 + [{"1": 0.1, "1x2": 0.1, "1x2x3": 0.8}] * 4
+    verdict = top_block_is(runs(rel, learned=[True] * 6 + [False] * 4), "1x2", "x")
+    assert verdict.outcome == REPRODUCED and verdict.not_learned == 4
+    assert top_block_is(runs(rel), "1x2x3", "x").outcome == INCONCLUSIVE  # 4 of 10
+
+
+def test_block_above_and_ranking():
+    rel = [{"1x2": 0.3, "1x2x3": 0.2}] * 10
+    assert block_above(runs(rel), "1x2x3", "1x2", "x").outcome == NOT_REPRODUCED
+    ordered = {str(m): 0.01 for m in range(1, 11)} | {"7": 0.5, "4": 0.3, "2": 0.15}
+    assert informative_ranking(runs([ordered] * 10), "x").outcome == REPRODUCED
+
+
+def test_accuracy_claims_pair_methods_by_seed():
+    rows = []
+    for seed in range(10):
+        for model, acc in {"mnl": 0.80, "intense": 0.81, "mro": 0.70, "multiroute": 0.72, "mult": 0.815}.items():
+            rows.append({"seed": seed, "model": model, "test_accuracy": acc + 0.002 * (seed % 3)})
+    above, best, mult = accuracy_claims(pd.DataFrame(rows), "d")
+    assert above.outcome == REPRODUCED and best.outcome == REPRODUCED and mult.outcome == REPRODUCED
+
+
+def test_relevance_matches_unimodal_per_seed():
+    fused = runs([{"a": 0.7, "b": 0.3}] * 10)
+    unimodal = pd.DataFrame(
+        [{"seed": s, "modality": m, "test_accuracy": acc} for s in range(10) for m, acc in ((1, 0.9), (2, 0.6))]
+    )
+    assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x").outcome == REPRODUCED
+
+
+def test_the_scoreboard_covers_the_committed_results():
+    board = scoreboard()
+    assert len(board) >= 15 and all(row.verdict.outcome in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE) for row in board)
+    html = board._repr_html_()
+    assert html.count("<tr>") == len(board) + 1 and 'href="../notebooks/fig4_synthgene_tri.html"' in html
