@@ -15,7 +15,7 @@ from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, Plai
 
 __all__ = ["InTense", "MNL", "INTERACTION_NORMS"]
 
-# how an interaction block is normalised: the paper's IterBN, or one of two ablations
+# how an interaction block is normalised: the paper's IterBN, or one of three ablations
 INTERACTION_NORMS = {
     "iterbn": IterBN,
     "naive": NaiveInteractionNorm,
@@ -105,8 +105,8 @@ class InTense(EncodedModel):
 class MNL(InTense):
     """Multiple neural learning (Sec. 3.2): InTense without interaction blocks (eq. 3).
 
-    Takes InTense's keyword arguments (p, reg_param, modality_names, encoder_dims, eps,
-    momentum) but none that concern interactions.
+    Takes InTense's keyword arguments (p, reg_param, fusion_init, modality_names, encoder_dims,
+    eps, momentum) but none that concern interactions.
     """
 
     def __init__(self, encoders: Sequence[nn.Module], output_dim: int, **kwargs: Any) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "VBN",
     "IterBN",
     "NaiveInteractionNorm",
+    "IteratedPairwiseNorm",
     "PlainProduct",
     "center_interaction",
     "outer_product",

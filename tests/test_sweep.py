@@ -135,3 +135,14 @@ def test_ray_backend_without_ray_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(RuntimeError, match=r"pip install -e '\.\[cluster\]'"):
         sweep(tiny_configs()[:1], tmp_path, backend="ray", progress=False)
+
+
+def test_a_record_made_with_other_settings_is_redone(tmp_path, capsys):
+    config = tiny_configs(seeds=(0,))[0]
+    sweep([config], tmp_path, progress=False)
+    assert len(sweep([config], tmp_path, progress=False).skipped) == 1  # same settings: skipped
+    changed = with_overrides(config, lr=0.05)
+    report = sweep([changed], tmp_path, progress=False)
+    assert len(report.done) == 1 and "other lr" in capsys.readouterr().out
+    record = json.loads((tmp_path / "synthgene-tri_mnl_seed0.json").read_text())
+    assert record["config"]["lr"] == 0.05

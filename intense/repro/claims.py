@@ -94,6 +94,10 @@ def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
     the most accurate interpretable method; InTense within 2 points of MulT (where run).
     Paired by seed; runs that did not learn count with their accuracy."""
     acc = _by_seed(runs)
+    complete = acc.dropna(subset=["mnl", "intense", "mro", "multiroute"])  # compare like with like
+    if len(complete) < len(acc):
+        dataset = f"{dataset} ({len(acc) - len(complete)} seeds without every method left out)"
+    acc = complete
     verdicts = [
         mean_verdict(
             f"{dataset}: MNL and InTense both more accurate than MRO and MultiRoute "
@@ -116,6 +120,9 @@ def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str, margin: float =
     `_by_seed` makes it, or runs (converted here)."""
     if "test_accuracy" in acc:
         acc = _by_seed(acc)
+    unpaired = int(acc[[a, b]].isna().any(axis=1).sum())
+    if unpaired:
+        claim = f"{claim} ({unpaired} seeds without both methods left out)"
     return difference_verdict(f"{claim} ({a} minus {b}, points)", acc[a].to_dict(), acc[b].to_dict(), margin=margin)
 
 

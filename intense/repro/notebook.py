@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,14 @@ def notebook_runs(
         sweep(configs, folder, **ENGINE)
     runs = load_runs(folder, "the notebook with -p mode full")
     wanted = {run_file_name(c) for c in configs}
+    missing = wanted - set(runs.file)
+    if missing:
+        warnings.warn(
+            f"{len(missing)} of the {len(wanted)} runs asked for have no record in {folder} "
+            f"(e.g. {sorted(missing)[0]}); showing the {len(wanted) - len(missing)} that do. "
+            "Make the others with -p mode full",
+            stacklevel=2,
+        )
     return runs[runs.file.isin(wanted)].reset_index(drop=True)
 
 

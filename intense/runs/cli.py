@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     many.add_argument("--address", help="ray: the cluster's address, e.g. auto (default: start a local Ray)")
     many.add_argument("--gpus-per-run", type=float, default=0.0, help="ray: GPUs each run asks for (default: 0)")
     many.add_argument(
-        "--retries", type=int, default=2, help="ray: how often a run whose worker died is retried (default: 2)"
+        "--retries", type=int, default=2, help="how often a run whose worker process died is retried (default: 2)"
     )
     _add_run_flags(many, sweep=True)
     return parser

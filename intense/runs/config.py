@@ -66,7 +66,9 @@ class RunConfig:
     batch_size: int = setting(TrainConfig.batch_size, "mini-batch size", type=int)
     lr: float = setting(TrainConfig.lr, "initial learning rate of AdamW", type=float)
     weight_decay: float = setting(
-        TrainConfig.weight_decay, "AdamW weight decay on the encoders (not on the fusion layer)", type=float
+        TrainConfig.weight_decay,
+        "AdamW weight decay (MNL and InTense: below the fusion layer only; baselines: everywhere)",
+        type=float,
     )
     scheduler_gamma: float = setting(
         TrainConfig.scheduler_gamma, "exponential learning-rate decay per epoch", type=float
@@ -114,6 +116,8 @@ class RunConfig:
             raise ValueError("a unimodal model needs the modality to use (--modality M, 1-based)")
         for spec in self.interactions or []:
             parse_interaction(spec)  # a clear error now, not after loading the data
+        if self.interactions is not None and self.max_order is not None:
+            raise ValueError("give either --interactions or --max-order, not both")
         try:
             device = torch.device(self.device)
         except RuntimeError as err:

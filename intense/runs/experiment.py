@@ -103,6 +103,23 @@ def _mlflow_logger(config: RunConfig):
 def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
     """Train and evaluate one model; returns the run record and writes it to `output`."""
     mlflow = _mlflow_logger(config) if config.mlflow else None  # fail before training, not after
+    try:
+        record = _train_and_evaluate(config)
+    except BaseException:
+        if mlflow is not None:  # a failed run must not stay active: the next run starts its own
+            mlflow.end_run(status="FAILED")
+        raise
+    if mlflow is not None:
+        for row in record["history"]:
+            mlflow.log_metrics({k: v for k, v in row.items() if isinstance(v, float)}, step=row["epoch"])
+        mlflow.log_metrics({f"test_{k}": v for k, v in record["test"].items()})
+        mlflow.end_run()
+    if output is not None:
+        write_json(output, record)
+    return record
+
+
+def _train_and_evaluate(config: RunConfig) -> dict[str, Any]:
     torch.manual_seed(config.seed)
     splits = load_splits(config)
     if config.model == "unimodal":
@@ -118,7 +135,7 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     val = evaluate(model, splits["val"])
     chance = chance_rate(splits["val"])
-    record = {
+    return {
         "config": {**asdict(config), "environment": environment()},
         "test": evaluate(model, splits["test"]),
         "val": val,
@@ -130,14 +147,6 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
         "sizes": {k: len(v) for k, v in splits.items()},
         "history": result.history,
     }
-    if mlflow is not None:
-        for row in result.history:
-            mlflow.log_metrics({k: v for k, v in row.items() if isinstance(v, float)}, step=row["epoch"])
-        mlflow.log_metrics({f"test_{k}": v for k, v in record["test"].items()})
-        mlflow.end_run()
-    if output is not None:
-        write_json(output, record)
-    return record
 
 
 def run_file_name(config: RunConfig) -> str:

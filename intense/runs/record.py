@@ -37,20 +37,23 @@ def _git(*args: str) -> str | None:
 
 
 def git_state() -> dict[str, Any]:
-    """{"git_commit": sha or None, "git_dirty": bool or None, "git_diff_sha256": hash or None}.
+    """{"git_commit": sha, "git_dirty": bool, "git_diff_sha256": hash or None}, all None when
+    git cannot tell (no repository, git missing or failing).
 
-    Untracked files count as dirty only when they are in the library, the experiments or the
-    notebooks (an untracked result file does not change the code)."""
+    Dirty means uncommitted changes to tracked files (results/ aside), or untracked files in the
+    library, experiments, benchmarks or notebooks; the hash covers the diff and the untracked
+    files' contents."""
+    unknown = {"git_commit": None, "git_dirty": None, "git_diff_sha256": None}
     commit = _git("rev-parse", "HEAD")
-    if commit is None:
-        return {"git_commit": None, "git_dirty": None, "git_diff_sha256": None}
-    diff = _git("diff", "HEAD", "--", ".", ":(exclude)results") or ""
-    untracked = (
-        _git("ls-files", "--others", "--exclude-standard", "intense", "experiments", "notebooks", "benchmarks") or ""
-    )
+    diff = _git("diff", "HEAD", "--", ".", ":(exclude)results")
+    untracked = _git("ls-files", "--others", "--exclude-standard", "intense", "experiments", "notebooks", "benchmarks")
+    if commit is None or diff is None or untracked is None:
+        return unknown
+    digest = hashlib.sha256(diff.encode())
+    for name in sorted(untracked.split()):
+        digest.update(name.encode() + b"\0" + (REPO / name).read_bytes())
     dirty = bool(diff.strip() or untracked.strip())
-    digest = hashlib.sha256((diff + untracked).encode()).hexdigest() if dirty else None
-    return {"git_commit": commit.strip(), "git_dirty": dirty, "git_diff_sha256": digest}
+    return {"git_commit": commit.strip(), "git_dirty": dirty, "git_diff_sha256": digest.hexdigest() if dirty else None}
 
 
 def _version(package: str) -> str | None:

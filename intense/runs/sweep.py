@@ -11,9 +11,14 @@ name (`run_file_name`) as soon as its run finishes, so that
   beside the records, the other runs go on, and `SweepError` lists the failures at the end
   (the next sweep tries them again).
 
-A run's numbers depend on its configuration (seed included) only, not on the backend or the
-number of workers: each run seeds torch itself and reads its data from its own settings.
-Each worker gets `cores // workers` torch threads, so that workers do not oversubscribe cores.
+A run seeds torch itself and reads its data from its own settings, so its numbers do not
+depend on the backend or the number of workers, up to float rounding: each local worker gets
+`cores // workers` torch threads (so that workers do not oversubscribe cores), a Ray task one,
+a one-process sweep all of them, and torch's sums depend on the thread count in the last bits.
+
+A record is matched to its configuration by file name (data set, model, seed); one whose
+stored settings differ from the requested ones (runtime settings such as the device aside) is
+reported as stale and run again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -36,10 +42,21 @@ from .config import RunConfig
 from .experiment import run, run_file_name
 from .record import environment, write_json
 
-__all__ = ["sweep", "finished", "SweepError", "SweepReport", "BACKENDS", "default_workers"]
+__all__ = ["sweep", "finished", "stale_settings", "SweepError", "SweepReport", "BACKENDS", "default_workers"]
 
 BACKENDS = ("local", "ray")
 Backend = Literal["local", "ray"]
+
+
+# settings that do not change what a run computes
+RUNTIME_SETTINGS = {"progress", "mlflow", "device", "data_root", "environment"}
+
+
+def stale_settings(path: Path, config: RunConfig) -> list[str]:
+    """The settings in which the record at `path` differs from `config` (only those the
+    record has: records older than a setting do not name it)."""
+    stored, wanted = json.loads(path.read_text())["config"], asdict(config)
+    return [k for k in wanted if k in stored and k not in RUNTIME_SETTINGS and stored[k] != wanted[k]]
 
 
 def finished(path: Path) -> bool:
@@ -109,23 +126,39 @@ def _serial(configs: list[RunConfig]) -> Iterator[tuple[RunConfig, tuple[str, An
             yield config, ("error", traceback.format_exc())
 
 
-def _local(configs: list[RunConfig], workers: int, threads: int) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
-    # spawn: fresh interpreters, no torch state inherited from the driver (fork-safe everywhere)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        pending = {pool.submit(_guarded, c, threads): c for c in configs}
-        while pending:
-            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in ready:
-                config = pending.pop(future)
-                try:
-                    yield config, future.result()
-                except Exception:  # the worker process died (e.g. out of memory)
-                    yield config, ("error", traceback.format_exc())
+def _local(configs: list[RunConfig], workers: int, retries: int) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+    """Runs in `workers` spawned processes (fresh interpreters: no torch state inherited from
+    the driver), each with cores / workers torch threads. When a worker process dies (e.g. out
+    of memory) the pool breaks and every run in it fails with it; those runs go to a new pool,
+    each at most `retries` more times, since the pool cannot tell which run killed it."""
+    threads = max(1, default_workers() // workers)
+    attempts = dict.fromkeys(range(len(configs)), 0)
+    queue = list(range(len(configs)))
+    while queue:
+        broken: list[int] = []
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            pending = {pool.submit(_guarded, configs[i], threads): i for i in queue}
+            while pending:
+                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in ready:
+                    i = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:  # a worker died: this run, or another one in the pool
+                        attempts[i] += 1
+                        if attempts[i] <= retries:
+                            broken.append(i)
+                            continue
+                        outcome = ("error", traceback.format_exc())
+                    yield configs[i], outcome
+        queue = broken
 
 
 def _ray(
-    configs: list[RunConfig], workers: int, threads: int, address: str | None, gpus: float, retries: int
+    configs: list[RunConfig], workers: int, address: str | None, gpus: float, retries: int
 ) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+    """Each run a Ray task asking for one CPU (one torch thread) and `gpus` GPUs."""
+    threads = 1
     try:
         import ray
     except ImportError as err:
@@ -169,15 +202,15 @@ def sweep(
 
     `workers`: runs at once (0: one per core). `backend`: "local" (processes on this machine;
     with one worker, runs happen in this process) or "ray" (`address`: a cluster, e.g. "auto"
-    or "ray://host:10001"; None starts a local Ray instance). Raises `SweepError` at the end
-    if any run failed; everything else is written by then.
+    or "ray://host:10001"; None starts a local Ray instance; `gpus_per_run` is for Ray only).
+    `retries`: how often a run whose worker process died is run again. Raises `SweepError` at
+    the end if any run failed; everything else is written by then.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use one of {list(BACKENDS)}")
     if workers < 0 or retries < 0 or gpus_per_run < 0:
         raise ValueError(f"workers, retries and gpus_per_run must be >= 0, got {workers}, {retries}, {gpus_per_run}")
     workers = workers or default_workers()
-    threads = max(1, default_workers() // workers) if backend == "local" else 1
     out_dir, failed_dir = Path(out_dir), Path(out_dir) / "failed"
     report, todo, names = SweepReport(), [], set()
     start = time.perf_counter()
@@ -189,17 +222,19 @@ def sweep(
                 "that the record's name does not show; sweep them into different folders"
             )
         names.add(path.name)
-        if finished(path):
+        if finished(path) and not (changed := stale_settings(path, config)):
             print(f"skip {path.name} (finished earlier)")
             report.skipped.append(path)
         else:
+            if finished(path):
+                print(f"redo {path.name}: its record was made with other {', '.join(changed)}")
             todo.append(config)
     if backend == "ray":
-        outcomes = _ray(todo, workers, threads, address, gpus_per_run, retries)
+        outcomes = _ray(todo, workers, address, gpus_per_run, retries)
     elif workers == 1:
         outcomes = _serial(todo)
     else:
-        outcomes = _local(todo, min(workers, max(1, len(todo))), threads)
+        outcomes = _local(todo, min(workers, max(1, len(todo))), retries)
     bar = tqdm(total=len(todo), desc=f"sweep ({backend}, {workers} workers)", disable=not progress or len(todo) < 2)
     for config, (status, payload) in outcomes:
         path = out_dir / run_file_name(config)
