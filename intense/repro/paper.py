@@ -3,17 +3,7 @@ show beside ours. Accuracies in %, (mean, sd over 10 seeds); sd None where not r
 
 from __future__ import annotations
 
-__all__ = ["TABLE1", "TABLE2", "TABLE4", "TABLE5", "METHOD_NAMES"]
-
-METHOD_NAMES = {
-    "lf-concat": "LF-Concat",
-    "tfn": "TF Network",
-    "mult": "MulT",
-    "multiroute": "MultiRoute",
-    "mro": "MRO",
-    "mnl": "MNL",
-    "intense": "InTense",
-}
+__all__ = ["TABLE1", "TABLE2", "TABLE4", "TABLE5"]
 
 # Table 1 (main text): interpretable methods on the two classification data sets
 TABLE1 = {
