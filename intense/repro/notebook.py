@@ -1,4 +1,5 @@
-"""What every chapter notebook does besides its claim: modes, run sizes, runs, verdicts.
+"""What every chapter notebook does besides its claim: modes, run sizes and runs (verdicts:
+`intense.repro.claims`).
 
 A notebook's `parameters` cell sets `mode` (`chapter_mode()` reads the default from
 `INTENSE_MODE`) and `seeds`; then
@@ -35,7 +36,6 @@ __all__ = [
     "chapter_seeds",
     "chapter_datasets",
     "notebook_runs",
-    "verdict",
 ]
 
 MODES = ("results", "smoke", "full")
@@ -104,7 +104,3 @@ def notebook_runs(
             stacklevel=2,
         )
     return runs[runs.file.isin(wanted)].reset_index(drop=True)
-
-
-def verdict(ok: bool) -> str:
-    return "REPRODUCED" if ok else "NOT REPRODUCED"

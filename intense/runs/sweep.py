@@ -101,18 +101,19 @@ class SweepError(RuntimeError):
 # --- what a worker does ------------------------------------------------------------------
 
 
-def _run_one(config: RunConfig, threads: int) -> dict[str, Any]:
-    """Train one configuration in a worker; returns its record (the driver writes it)."""
-    torch.set_num_threads(threads)
-    return run(replace(config, progress=False))
+def _attempt(config: RunConfig) -> tuple[str, Any]:
+    """("ok", record) or ("error", traceback): a failing run must not stop the sweep."""
+    try:
+        return "ok", run(config)
+    except Exception:  # any error of one run is reported; the sweep goes on
+        return "error", traceback.format_exc()
 
 
 def _guarded(config: RunConfig, threads: int) -> tuple[str, Any]:
-    """("ok", record) or ("error", traceback): a failing run must not take its worker down."""
-    try:
-        return "ok", _run_one(config, threads)
-    except Exception:  # any error of one run is reported; the sweep goes on
-        return "error", traceback.format_exc()
+    """One run in a worker, with `threads` torch threads and no progress bar; the driver
+    writes its record."""
+    torch.set_num_threads(threads)
+    return _attempt(replace(config, progress=False))
 
 
 # --- backends: each yields (config, outcome) as runs finish --------------------------------
@@ -120,10 +121,7 @@ def _guarded(config: RunConfig, threads: int) -> tuple[str, Any]:
 
 def _serial(configs: list[RunConfig]) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
     for config in configs:
-        try:
-            yield config, ("ok", run(config))
-        except Exception:  # reported; the sweep goes on
-            yield config, ("error", traceback.format_exc())
+        yield config, _attempt(config)
 
 
 def _local(configs: list[RunConfig], workers: int, retries: int) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
