@@ -4,15 +4,15 @@ A pairwise parity (label = parity of modalities 1 and 2) among 4 modalities with
 interaction up to order 4, and among 5 modalities with every interaction up to order 3, at
 the synthetic chapters' settings (lr 1e-2, 64 channels, 20 epochs, 10 000 samples), in arms:
 
-- "default": as the chapters run (Lambda 0.05 on the batch-mean loss, PyTorch's init);
-- "equal-norm": every fusion weight block starts at the same norm (`fusion_init`);
+- "batch-mean-lambda": Lambda 0.05 on the batch-mean loss (how the chapters read it before);
+- "equal-norm": the same, and every fusion weight block starts at the same norm (`fusion_init`);
 - "eq3-lambda": Lambda read as eq. 3 writes it, 0.05 on the loss summed over the n training
-  samples, i.e. 0.05 / n on the mean loss the trainer minimises.
+  samples, i.e. 0.05 / n on the mean loss the trainer minimises (every chapter's reading now).
 
 Resumable; records in results/learning/<setting>-<arm>/.
 
     python experiments/learning.py                 # every setting and arm, 10 seeds
-    python experiments/learning.py --seeds 4 --arms default eq3-lambda --workers 2
+    python experiments/learning.py --seeds 4 --arms batch-mean-lambda eq3-lambda --workers 2
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """Every committed real-data run of the book, in order of priority (resumable: finished
-runs are skipped). CPU: about an hour on 2 cores.
+runs are skipped; `--workers N` runs N at once, 0: one per core).
 
     python experiments/real_world.py            # everything
     python experiments/real_world.py mfeat      # one part (see PARTS)
-    python experiments/real_world.py select     # (re)select lr and Lambda on validation data
+    python experiments/real_world.py select     # the runs that choose each method's lr
+
+After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
+checks the two agree) before running the rest.
 """
 
 from __future__ import annotations
@@ -11,29 +14,51 @@ from __future__ import annotations
 import sys
 
 from intense.repro.store import RESULTS_DIR
-from intense.repro.suites import SETTINGS_FILE, method_configs, select_settings, unimodal_configs
+from intense.repro.suites import (
+    LR_CANDIDATES,
+    SELECTED,
+    method_configs,
+    select_lr,
+    selection_configs,
+    selection_dir,
+    selection_runs,
+    unimodal_configs,
+)
 from intense.runs import RunConfig, sweep, with_overrides
+
+WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
 
 # the Fig. 4 settings of notebooks/fig4_synthgene_tri.ipynb, for MultiRoute
 FIG4 = RunConfig.for_dataset("synthgene-tri", model="multiroute", progress=False)
 
+
+def part(configs, folder: str) -> None:
+    sweep(configs, RESULTS_DIR / folder, workers=WORKERS)
+
+
+def select() -> None:
+    for dataset in SELECTED:
+        for lr in LR_CANDIDATES:
+            sweep(selection_configs(dataset, lr), selection_dir(dataset, lr), workers=WORKERS)
+        print(dataset, select_lr(selection_runs(dataset)))
+
+
 PARTS = {
-    "fig4": lambda: sweep([with_overrides(FIG4, seed=s) for s in range(10)], RESULTS_DIR / "synthgene-tri"),
-    "mfeat": lambda: sweep(method_configs("mfeat"), RESULTS_DIR / "mfeat"),
-    "enrico": lambda: sweep(method_configs("enrico"), RESULTS_DIR / "enrico"),
-    "avmnist-rebuilt": lambda: sweep(method_configs("avmnist-rebuilt"), RESULTS_DIR / "avmnist-rebuilt"),
+    "select": select,
+    "fig4": lambda: part([with_overrides(FIG4, seed=s) for s in range(10)], "synthgene-tri"),
+    "mfeat": lambda: part(method_configs("mfeat"), "mfeat"),
+    "enrico": lambda: part(method_configs("enrico"), "enrico"),
+    "avmnist-rebuilt": lambda: part(method_configs("avmnist-rebuilt"), "avmnist-rebuilt"),
     "unimodal": lambda: [
-        sweep(unimodal_configs(d, n), RESULTS_DIR / f"{d}-unimodal")
-        for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
+        part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
     ],
-    "mult": lambda: sweep(method_configs("enrico", ("mult",)), RESULTS_DIR / "enrico"),
-    "encoders": lambda: sweep(
-        method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), RESULTS_DIR / "enrico-mlp"
+    "encoders": lambda: part(
+        method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
     ),
+    "mult": lambda: part(method_configs("enrico", ("mult",)), "enrico"),
 }
 
 if __name__ == "__main__":
-    if "select" in sys.argv[1:] or not SETTINGS_FILE.exists():
-        print("selected settings:", select_settings())
-    for name in [a for a in sys.argv[1:] if a != "select"] or PARTS:
+    names = [a for a in sys.argv[1:] if a in PARTS]
+    for name in names or PARTS:
         PARTS[name]()

@@ -152,15 +152,19 @@ class FitResult:
     history: list[dict] = field(default_factory=list)  # per epoch: losses, accuracy, relevance
     best_epoch: int = 0
     best_val_loss: float = math.inf
+    selected_state: dict | None = None  # the weights of `best_epoch` (the model keeps them)
+    # the other protocol: the epoch with the highest validation accuracy ("epoch", "val", "state")
+    by_val_accuracy: dict = field(default_factory=dict)
 
 
 def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, config: TrainConfig) -> FitResult:
-    """Train for `config.epochs`; keep the weights of the epoch with the lowest validation loss."""
+    """Train for `config.epochs`; keep the weights of the epoch with the lowest validation loss
+    (App. E.4). The epoch with the highest validation accuracy is kept aside in the result."""
     _check_finite(train.modalities)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.param_groups(config.weight_decay), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.scheduler_gamma)
-    loss_fn, result, best_state = task_loss(train.task, train.class_weights), FitResult(), None
+    loss_fn, result = task_loss(train.task, train.class_weights), FitResult()
     batches = math.ceil(len(train) / config.batch_size)
     bar = tqdm(total=config.epochs * batches, desc=f"{train.name}", disable=not config.progress, leave=False)
     for epoch in range(1, config.epochs + 1):
@@ -194,10 +198,14 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
         bar.set_postfix(val_loss=f"{val_metrics['loss']:.3f}", val_acc=f"{val_metrics['accuracy']:.3f}")
         if val_metrics["loss"] < result.best_val_loss:
             result.best_epoch, result.best_val_loss = epoch, val_metrics["loss"]
-            best_state = copy.deepcopy(model.state_dict())
+            result.selected_state = copy.deepcopy(model.state_dict())
+        if val_metrics["accuracy"] > result.by_val_accuracy.get("val", {}).get("accuracy", -math.inf):
+            state = copy.deepcopy(model.state_dict())
+            result.by_val_accuracy = {"epoch": epoch, "val": val_metrics, "state": state}
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if result.selected_state is None:
+        raise FloatingPointError("the validation loss was never finite; lower the learning rate")
+    model.load_state_dict(result.selected_state)
     model.eval()
     accuracy, chance = result.history[result.best_epoch - 1]["val_accuracy"], chance_rate(val)
     if not learned(accuracy, chance, len(val), config.learned_above):

@@ -1,5 +1,6 @@
 """The committed full-run results are complete records of 10 seeds, as the book expects
-(the pilot runs in results/learning/ have fewer, the same number in every arm)."""
+(MulT: `MULT_SEEDS`; the pilot runs in results/learning/ have fewer, the same number in every
+arm; the learning-rate selection runs one seed)."""
 
 import json
 from collections import Counter
@@ -8,10 +9,15 @@ from pathlib import Path
 import pytest
 
 from intense.repro.store import load_results
+from intense.repro.suites import MULT_SEEDS
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
-RUN_FOLDERS = sorted(p for p in RESULTS.iterdir() if p.is_dir() and p.name != "learning")
+RUN_FOLDERS = sorted(
+    p for p in RESULTS.iterdir() if p.is_dir() and p.name != "learning" and not p.name.endswith("-selection")
+)
 PILOT_FOLDERS = sorted(p for p in (RESULTS / "learning").iterdir() if p.is_dir())
+# the runs that chose each method's learning rate: one per method and candidate, seed 0
+SELECTION_FOLDERS = sorted(RESULTS.glob("*-selection/lr*"))
 
 
 def test_every_notebook_results_folder_is_committed():
@@ -32,7 +38,7 @@ def test_every_notebook_results_folder_is_committed():
     } <= names
 
 
-@pytest.mark.parametrize("folder", RUN_FOLDERS + PILOT_FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", RUN_FOLDERS + PILOT_FOLDERS + SELECTION_FOLDERS, ids=lambda p: p.name)
 def test_run_records_are_complete_and_cover_ten_seeds(folder):
     seeds = Counter()
     for path in folder.glob("*.json"):
@@ -46,13 +52,13 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
         seeds[(config["model"], config["modality"])] += 1
     if folder in PILOT_FOLDERS:  # a pilot: at least 4 seeds
         assert seeds and min(seeds.values()) >= 4, dict(seeds)
+    elif folder in SELECTION_FOLDERS:
+        assert seeds and all(n == 1 for n in seeds.values()), dict(seeds)
     else:
-        assert seeds and all(n == 10 for n in seeds.values()), dict(seeds)
+        assert seeds and all(n == (MULT_SEEDS if m == "mult" else 10) for (m, _), n in seeds.items()), dict(seeds)
 
 
-@pytest.mark.parametrize(
-    "name", ["what_can_go_wrong.json", "benchmark_core.json", "benchmark_epoch.json", "settings_selection.json"]
-)
+@pytest.mark.parametrize("name", ["what_can_go_wrong.json", "benchmark_core.json", "benchmark_epoch.json"])
 def test_summary_results_load(name):
     payload = load_results(RESULTS / name)
     assert payload["records"] and payload["environment"]["torch"]

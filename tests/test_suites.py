@@ -1,34 +1,56 @@
-"""The settings of the committed real-data runs (intense/suites.py)."""
+"""The settings of the committed real-data runs (intense/repro/suites.py)."""
 
+import pandas as pd
 import pytest
 
-from intense.repro.store import load_results
-from intense.repro.suites import SETTINGS_FILE, base_config, method_configs, table_methods
+from intense.repro.suites import (
+    LR_CANDIDATES,
+    METHOD_OVERRIDES,
+    MULT_SEEDS,
+    SELECTED,
+    base_config,
+    method_configs,
+    select_lr,
+    selection_configs,
+    selection_dir,
+    selection_runs,
+    table_methods,
+)
+from intense.runs.config import CHOSEN_LR
 
 
-def test_real_data_settings_come_from_the_validation_selection():
-    chosen = load_results(SETTINGS_FILE)["config"]["chosen"]
-    for dataset, settings in chosen.items():
-        config = base_config(dataset)
-        assert (config.lr, config.reg_param) == (settings["lr"], settings["reg_param"])
-    records = load_results(SETTINGS_FILE)["records"]
-    for dataset, settings in chosen.items():  # the choice is the lowest mean validation loss
-        rows = [r for r in records if r["dataset"] == dataset]
-        mean = {}
-        for r in rows:
-            mean.setdefault((r["lr"], r["reg_param"]), []).append(r["val_loss"])
-        best = min(mean, key=lambda k: sum(mean[k]) / len(mean[k]))
-        assert best == (settings["lr"], settings["reg_param"])
+def test_every_method_gets_the_same_learning_rate_grid_and_seed():
+    for dataset in SELECTED:
+        runs = [c for lr in LR_CANDIDATES for c in selection_configs(dataset, lr)]
+        for method in table_methods(dataset):
+            mine = [c for c in runs if c.model == method]
+            assert sorted(c.lr for c in mine) == sorted(LR_CANDIDATES) and {c.seed for c in mine} == {0}
 
 
-def test_method_configs_keep_mults_own_settings_and_cover_ten_seeds():
+def test_select_lr_takes_the_lowest_validation_loss_per_method():
+    runs = pd.DataFrame(
+        {"model": ["mnl", "mnl", "tfn", "tfn"], "lr": [1e-3, 5e-3, 1e-3, 5e-3], "val_loss": [0.5, 0.4, 0.3, 0.9]}
+    )
+    assert select_lr(runs) == {"mnl": 5e-3, "tfn": 1e-3}
+
+
+@pytest.mark.parametrize("dataset", SELECTED)
+def test_each_methods_learning_rate_is_the_committed_selection(dataset):
+    if not selection_dir(dataset, LR_CANDIDATES[0]).exists():
+        pytest.skip(f"no committed selection runs for {dataset}")
+    chosen = select_lr(selection_runs(dataset))
+    assert set(chosen) == set(table_methods(dataset))
+    assert CHOSEN_LR[dataset] == chosen
+    for method, lr in chosen.items():  # and the table's runs use it
+        assert {c.lr for c in method_configs(dataset, (method,), seeds=2)} == {lr}
+    assert base_config(dataset, model="unimodal", modality=1).lr == chosen["mnl"]
+
+
+def test_mult_keeps_its_own_clipping_and_runs_fewer_seeds():
     assert "mult" in table_methods("enrico") and "mult" not in table_methods("mfeat")
-    configs = method_configs("mosi", table_methods("mosi"))
-    assert len(configs) == 10 * 7
-    mult = [c for c in configs if c.model == "mult"]
-    assert mult and all(c.lr == 1e-3 and c.grad_clip == 0.8 for c in mult)
-    enrico = method_configs("enrico")  # the six methods that share the selected lr
-    assert {c.lr for c in enrico} == {base_config("enrico").lr} and len(enrico) == 60
+    mult = method_configs("enrico", ("mult",), seeds=10)
+    assert len(mult) == MULT_SEEDS and {c.grad_clip for c in mult} == {METHOD_OVERRIDES["mult"]["grad_clip"]}
+    assert len(method_configs("enrico", ("mnl",), seeds=10)) == 10
 
 
 def test_affect_data_use_the_papers_table_3_settings():

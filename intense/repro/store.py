@@ -59,6 +59,7 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "test_accuracy": record["test"]["accuracy"],
                 "test_loss": record["test"]["loss"],
                 "val_accuracy": record["val"]["accuracy"],
+                "val_loss": record["val"]["loss"],
                 "best_epoch": record["best_epoch"],
                 "relevance": record["relevance"],
                 "history": record["history"],

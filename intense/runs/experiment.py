@@ -58,7 +58,8 @@ def make_encoder(config: RunConfig, example: torch.Tensor) -> nn.Module:
 
 
 def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
-    """The model `config.model` for `data` (its modalities' shapes and task)."""
+    """The model `config.model` for the training split `data` (its modalities' shapes, its task,
+    and its size n, which sets eq. 3's penalty weight)."""
     out = data.output_dim
     if config.model == "mult":
         return MulT([as_sequence(x).shape[-1] for x in data.modalities], out)
@@ -66,14 +67,19 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
     names = data.modality_names
     if config.model in ("mnl", "unimodal"):
         return MNL(
-            encoders, out, p=config.p, reg_param=config.reg_param, modality_names=names, fusion_init=config.fusion_init
+            encoders,
+            out,
+            p=config.p,
+            reg_param=config.penalty_weight(len(data)),
+            modality_names=names,
+            fusion_init=config.fusion_init,
         )
     if config.model in INTERACTION_NORM_OF:
         return InTense(
             encoders,
             out,
             p=config.p,
-            reg_param=config.reg_param,
+            reg_param=config.penalty_weight(len(data)),
             modality_names=names,
             tf_latent_dim=config.tf_latent_dim,
             interactions=config.interactions,
@@ -135,6 +141,11 @@ def _train_and_evaluate(config: RunConfig) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     val = evaluate(model, splits["val"])
     chance = chance_rate(splits["val"])
+    by_accuracy = result.by_val_accuracy
+    if by_accuracy:  # the same run, selected by validation accuracy
+        model.load_state_dict(by_accuracy.pop("state"))
+        by_accuracy.update(test=evaluate(model, splits["test"]), relevance=model.relevance(splits["test"]))
+        model.load_state_dict(result.selected_state)
     return {
         "config": {**asdict(config), "environment": environment()},
         "test": evaluate(model, splits["test"]),
@@ -143,6 +154,9 @@ def _train_and_evaluate(config: RunConfig) -> dict[str, Any]:
         "learned": learned(val["accuracy"], chance, len(splits["val"]), config.learned_above),
         "relevance": model.relevance(splits["test"]),
         "best_epoch": result.best_epoch,
+        "penalty_weight": model.head.reg_param if isinstance(model, InTense) else 0.0,  # eq. 3 / n
+        # the appendix's second protocol: the epoch with the highest validation accuracy
+        "by_val_accuracy": by_accuracy,
         "train_seconds": seconds,
         "sizes": {k: len(v) for k, v in splits.items()},
         "history": result.history,
