@@ -36,7 +36,8 @@ class MultimodalModel(nn.Module):
         Methods whose scores depend on inputs (MultiRoute) compute them on `data`."""
         return {}
 
-    def param_groups(self, weight_decay: float) -> list[dict]:
+    def param_groups(self, weight_decay: float, fusion_weight_decay: float = 0.0) -> list[dict]:
+        """AdamW groups; a model without a separate fusion layer decays everything alike."""
         return [{"params": list(self.parameters()), "weight_decay": weight_decay}]
 
 

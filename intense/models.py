@@ -91,14 +91,16 @@ class InTense(EncodedModel):
         `data` is not needed)."""
         return self.head.relevance()
 
-    def param_groups(self, weight_decay: float) -> list[dict]:
+    def param_groups(self, weight_decay: float, fusion_weight_decay: float = 0.0) -> list[dict]:
         """AdamW groups: L2 (weight decay) on everything below the fusion layer; none on the
-        fusion layer, whose regulariser is the block-norm penalty (eq. 3)."""
+        fusion layer, whose regulariser is the block-norm penalty (eq. 3), unless
+        `fusion_weight_decay` is set (the regime of the authors' published code until April
+        2025, whose penalty had no gradient: AdamW's default decay 0.01 on every layer)."""
         head = set(map(id, self.head.parameters()))
         lower = [q for q in self.parameters() if id(q) not in head]
         return [
             {"params": lower, "weight_decay": weight_decay},
-            {"params": list(self.head.parameters()), "weight_decay": 0.0},
+            {"params": list(self.head.parameters()), "weight_decay": fusion_weight_decay},
         ]
 
 

@@ -136,6 +136,7 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 0.01  # AdamW, on everything below the fusion layer
+    fusion_weight_decay: float = 0.0  # AdamW on the fusion layer (eq. 3: none; its penalty instead)
     scheduler_gamma: float = 0.9  # exponential LR decay per epoch
     grad_clip: float | None = 1.0  # max gradient norm; None disables clipping
     seed: int = 0
@@ -143,6 +144,8 @@ class TrainConfig:
     learned_above: float | None = None  # see `learned`; None: clearly above chance
 
     def __post_init__(self) -> None:
+        if self.weight_decay < 0 or self.fusion_weight_decay < 0:
+            raise ValueError(f"weight decays must be >= 0, got {self.weight_decay}, {self.fusion_weight_decay}")
         if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or not 0 < self.scheduler_gamma <= 1:
             raise ValueError(f"need epochs >= 1, batch_size >= 2, lr > 0 and 0 < scheduler_gamma <= 1; got {self}")
 
@@ -162,7 +165,8 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
     (App. E.4). The epoch with the highest validation accuracy is kept aside in the result."""
     _check_finite(train.modalities)
     generator = torch.Generator().manual_seed(config.seed)
-    optimizer = torch.optim.AdamW(model.param_groups(config.weight_decay), lr=config.lr)
+    groups = model.param_groups(config.weight_decay, config.fusion_weight_decay)
+    optimizer = torch.optim.AdamW(groups, lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.scheduler_gamma)
     loss_fn, result = task_loss(train.task, train.class_weights), FitResult()
     batches = math.ceil(len(train) / config.batch_size)

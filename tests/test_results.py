@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from intense.repro.store import load_results
-from intense.repro.suites import MULT_SEEDS
+from intense.repro.suites import FIG7_LRS, FIG7_MODELS, FIG7_REGIMES, MULT_SEEDS, fig7_folder, fig7_seeds
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 RUN_FOLDERS = sorted(
@@ -55,10 +55,35 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
     elif folder in SELECTION_FOLDERS:
         assert seeds and all(n == 1 for n in seeds.values()), dict(seeds)
     else:
-        assert seeds and all(n == (MULT_SEEDS if m == "mult" else 10) for (m, _), n in seeds.items()), dict(seeds)
+        assert seeds and all(n == expected_seeds(folder.name, m) for (m, _), n in seeds.items()), dict(seeds)
+
+
+def expected_seeds(folder: str, model: str) -> int:
+    """10 seeds, but MulT's `MULT_SEEDS` and the Fig. 7 arms' `fig7_seeds`."""
+    arms = {fig7_folder(lr, regime): (lr, regime) for lr in FIG7_LRS for regime in FIG7_REGIMES}
+    if folder in arms and model in FIG7_MODELS:
+        return fig7_seeds(model, *arms[folder])
+    return MULT_SEEDS if model == "mult" else 10
 
 
 @pytest.mark.parametrize("name", ["what_can_go_wrong.json", "benchmark_core.json", "benchmark_epoch.json"])
 def test_summary_results_load(name):
     payload = load_results(RESULTS / name)
     assert payload["records"] and payload["environment"]["torch"]
+
+
+def test_every_committed_record_was_made_by_committed_code_on_a_clean_tree():
+    """Provenance: each record names a commit of this repository's history and a clean tree."""
+    import subprocess
+
+    root = RESULTS.parent
+    history = set(subprocess.run(["git", "rev-list", "HEAD"], cwd=root, capture_output=True, text=True).stdout.split())
+    if not history:
+        pytest.skip("not a git checkout")
+    bad = []
+    for path in RESULTS.rglob("*.json"):
+        record = json.loads(path.read_text())
+        environment = record.get("environment") or record.get("config", {}).get("environment", {})
+        if environment.get("git_commit") not in history or environment.get("git_dirty") is not False:
+            bad.append(str(path.relative_to(RESULTS)))
+    assert not bad, f"{len(bad)} records without clean provenance, e.g. {sorted(bad)[:3]}"

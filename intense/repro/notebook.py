@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..runs.config import RunConfig, with_overrides
 from ..runs.experiment import run_file_name
-from ..runs.sweep import BACKENDS, sweep
+from ..runs.sweep import BACKENDS, finished, stale_settings, sweep
 from .store import load_runs
 from .suites import smoke_datasets
 
@@ -94,6 +94,17 @@ def notebook_runs(
     elif mode == "full":
         sweep(configs, folder, **ENGINE)
     runs = load_runs(folder, "the notebook with -p mode full")
+    stale = {
+        run_file_name(c): changed
+        for c in configs
+        if finished(Path(folder) / run_file_name(c)) and (changed := stale_settings(Path(folder) / run_file_name(c), c))
+    }
+    if stale:  # a chapter never mixes records of other settings into its verdicts
+        name, changed = next(iter(stale.items()))
+        raise ValueError(
+            f"{len(stale)} records in {folder} were made with other settings than the chapter asks for "
+            f"(e.g. {name}: {changed}); regenerate them with -p mode full"
+        )
     wanted = {run_file_name(c) for c in configs}
     missing = wanted - set(runs.file)
     if missing:

@@ -60,6 +60,7 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "test_loss": record["test"]["loss"],
                 "val_accuracy": record["val"]["accuracy"],
                 "val_loss": record["val"]["loss"],
+                "chance": record.get("chance"),  # validation share of the most common class
                 "best_epoch": record["best_epoch"],
                 "relevance": record["relevance"],
                 "history": record["history"],

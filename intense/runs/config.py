@@ -77,6 +77,11 @@ class RunConfig:
         "AdamW weight decay (MNL and InTense: below the fusion layer only; baselines: everywhere)",
         type=float,
     )
+    fusion_weight_decay: float = setting(
+        TrainConfig.fusion_weight_decay,
+        "AdamW weight decay on MNL's and InTense's fusion layer (eq. 3: 0, the penalty regularises it)",
+        type=float,
+    )
     scheduler_gamma: float = setting(
         TrainConfig.scheduler_gamma, "exponential learning-rate decay per epoch", type=float
     )
