@@ -55,7 +55,6 @@ PARTS = {
     "encoders": lambda: part(
         method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
     ),
-    "mult": lambda: part(method_configs("enrico", ("mult",)), "enrico"),
 }
 
 if __name__ == "__main__":

@@ -75,12 +75,19 @@ class InTense(EncodedModel):
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """inputs: one tensor per modality, in encoder order -> (B, output_dim)."""
-        features = self.encode(inputs)  # (B, d_m) per modality
+        return self.fuse(self.encode(inputs))  # encode: (B, d_m) per modality
+
+    def fuse(self, features: Sequence[Tensor]) -> Tensor:
+        """eq. 8 on the encoders' outputs: (B, d_m) per modality -> (B, output_dim)."""
+        return self.head(self.fusion_blocks(features))
+
+    def fusion_blocks(self, features: Sequence[Tensor]) -> list[Tensor]:
+        """The fusion layer's inputs from the encoders' outputs, in `head.block_names` order."""
         blocks = [norm(f) for norm, f in zip(self.modality_norms, features)]  # eq. 5, (B, d_m)
         latent = {int(m): proj(features[int(m)]) for m, proj in self.projections.items()}  # (B, r)
         for subset, norm in zip(self.interactions, self.interaction_norms):
             blocks.append(norm([latent[m] for m in subset]))  # eq. 9-10, (B, r, ..., r)
-        return self.head(blocks)
+        return blocks
 
     def penalty(self) -> Tensor:
         """eq. 3's block-norm term over the fusion layer (differentiable, bias excluded)."""

@@ -160,3 +160,43 @@ def test_missing_real_data_names_the_path_and_the_data_root_flag(tmp_path, capsy
 def test_an_encoder_that_does_not_fit_the_data_is_a_clear_error(tmp_path, capsys):
     assert cli("train --dataset synthgene-tri --encoder lenet --output", str(tmp_path / "y.json"), *SMALL) == 2
     assert "lenet encoder reads images" in capsys.readouterr().err
+
+
+def test_a_saved_model_reloads_to_the_same_predictions_and_can_be_audited(tmp_path, capsys):
+    from intense.runs.checkpoint import load_checkpoint
+
+    model_path, audit_path = tmp_path / "model.pt", tmp_path / "audit.json"
+    command = "train --dataset synthgene-tri --interactions 12 --output"
+    assert cli(command, str(tmp_path / "run.json"), "--save-model", str(model_path), *SMALL) == 0
+    record = json.loads((tmp_path / "run.json").read_text())
+    model, config, splits = load_checkpoint(model_path)
+    assert config.interactions == ["12"] and config.n_samples == 160
+    assert model.relevance() == pytest.approx(record["relevance"])  # the selected epoch's weights
+    assert cli("audit", str(model_path), "--repeats", "1", "--partners", "2", "--output", str(audit_path)) == 0
+    result = json.loads(audit_path.read_text())
+    assert set(result["blocks"]) >= {"1", "2", "3", "1x2"} and "agreement" in result
+    assert "Shapley" in capsys.readouterr().out
+
+
+def test_a_checkpoint_that_is_missing_corrupt_or_does_not_fit_is_a_clear_error(tmp_path, capsys):
+    assert cli("audit", str(tmp_path / "none.pt")) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    assert cli("audit", str(tmp_path / "bad.pt")) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err
+    model_path = tmp_path / "model.pt"
+    assert (
+        cli(
+            "train --dataset synthgene-tri --interactions 12 --output",
+            str(tmp_path / "r.json"),
+            "--save-model",
+            str(model_path),
+            *SMALL,
+        )
+        == 0
+    )
+    payload = torch.load(model_path, weights_only=True)
+    payload["config"]["interactions"] = ["12", "13"]  # a configuration that builds another model
+    torch.save(payload, model_path)
+    assert cli("audit", str(model_path)) == 2
+    assert "does not fit the model" in capsys.readouterr().err

@@ -47,10 +47,10 @@ def test_each_methods_learning_rate_is_the_committed_selection(dataset):
 
 
 def test_mult_keeps_its_own_clipping_and_runs_fewer_seeds():
-    assert "mult" in table_methods("enrico") and "mult" not in table_methods("mfeat")
-    mult = method_configs("enrico", ("mult",), seeds=10)
+    assert "mult" in table_methods("mosi") and "mult" not in table_methods("mfeat")
+    mult = method_configs("mosi", ("mult",), seeds=10)
     assert len(mult) == MULT_SEEDS and {c.grad_clip for c in mult} == {METHOD_OVERRIDES["mult"]["grad_clip"]}
-    assert len(method_configs("enrico", ("mnl",), seeds=10)) == 10
+    assert len(method_configs("mosi", ("mnl",), seeds=10)) == 10
 
 
 def test_affect_data_use_the_papers_table_3_settings():

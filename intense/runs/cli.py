@@ -1,4 +1,4 @@
-"""Command line: python -m intense {train,sweep} ... (python -m intense train --help).
+"""Command line: python -m intense {train,sweep,audit} ... (python -m intense train --help).
 
 Every run flag is a `RunConfig` field (name, type and help come from there). A flag that is
 not given takes the data set's setting (`DATASET_SETTINGS`), else the generic default, so the
@@ -56,6 +56,45 @@ def _config(args: argparse.Namespace, dataset: str, **changes: Any) -> RunConfig
     return RunConfig.for_dataset(dataset, **values)
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from ..audit import audit  # the audit needs nothing else of the CLI's commands
+    from .checkpoint import load_checkpoint
+    from .record import write_json
+
+    model, config, splits = load_checkpoint(args.checkpoint, args.data_root)
+    result = audit(model, splits["train"], splits[args.split], args.repeats, args.partners)
+    print(format_audit(result, f"{config.model} on {config.dataset} ({args.split}, {result['samples']} samples)"))
+    if args.output:
+        settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "command"}
+        write_json(args.output, {"config": settings, **result})
+        print(f"wrote {args.output}")
+    return 0
+
+
+def format_audit(result: dict[str, Any], title: str) -> str:
+    """An audit (intense.audit.audit) as aligned text."""
+    lines = [title, f"{'block':<10}{'relevance':>11}{'Moebius':>10}{'ablation':>10}"]
+    for name, b in result["blocks"].items():
+        rel = f"{b['relevance']:.3f}" if "relevance" in b else "-"
+        drop = f"{b['loss_increase']:+.3f}" if "loss_increase" in b else "-"
+        lines.append(f"{name:<10}{rel:>11}{b['moebius']:>+10.3f}{drop:>10}")
+    lines.append(f"{'modality':<10}{'Shapley':>11}{'permute':>10}")
+    for name, m in result["modalities"].items():
+        lines.append(f"{name:<10}{m['shapley']:>+11.3f}{m['permutation']:>+10.3f}")
+    e = result["emap"]
+    lines.append(f"accuracy {e['model_accuracy']:.3f}; its additive projection (EMAP) {e['emap_accuracy']:.3f}")
+    if result["agreement"]:
+        lines.append(
+            "agreement with relevance: "
+            + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in result["agreement"].items())
+        )
+    lines.append(
+        "Moebius: accuracy the block's modalities add only together (coalition values, absent modalities "
+        "taken from other samples); ablation: validation loss added when the block is set to its training mean"
+    )
+    return "\n".join(lines)
+
+
 def parse_seeds(text: list[str]) -> list[int]:
     """["0-2", "7"] -> [0, 1, 2, 7]."""
     seeds = []
@@ -79,7 +118,21 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     train.add_argument("--output", type=Path, required=True, help="where to write the run record (JSON)")
+    train.add_argument("--save-model", type=Path, help="also write the trained model (a checkpoint for `audit`)")
     _add_run_flags(train)
+
+    check = commands.add_parser(
+        "audit",
+        help="do a trained model's relevance scores tell the truth? (Shapley, Moebius, ablation, EMAP)",
+        description="Model-agnostic measures of each modality's and interaction's contribution beside "
+        "eq. 4's relevance (see intense/audit.py), on a checkpoint written by train --save-model.",
+    )
+    check.add_argument("checkpoint", type=Path, help="a checkpoint written by train --save-model")
+    check.add_argument("--split", choices=("val", "test"), default="val", help="split to audit on (default: val)")
+    check.add_argument("--repeats", type=int, default=5, help="permutations per coalition value (default: 5)")
+    check.add_argument("--partners", type=int, default=16, help="EMAP: partner samples (default: 16)")
+    check.add_argument("--output", type=Path, help="also write the audit as JSON")
+    check.add_argument("--data-root", help="folder of the real data sets, if not where the checkpoint was made")
 
     many = commands.add_parser(
         "sweep",
@@ -112,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     default_dataset = generic_default("dataset")
     try:
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "train":
-            record = run(_config(args, getattr(args, "dataset", default_dataset)), args.output)
+            record = run(_config(args, getattr(args, "dataset", default_dataset)), args.output, args.save_model)
             print(f"test accuracy {record['test']['accuracy']:.4f}; relevance {record['relevance']}")
             if not record["learned"]:
                 print(

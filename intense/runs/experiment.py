@@ -18,18 +18,20 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..audit import audit
 from ..baselines import MRO, TFN, LFConcat, MulT, MultiRoute
 from ..baselines.mult import as_sequence
-from ..data.base import MultimodalData
+from ..data.base import MultimodalData, Splits
 from ..data.registry import default_encoder, load_splits
 from ..encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from ..model_base import MultimodalModel
 from ..models import MNL, InTense
 from ..train import TrainConfig, chance_rate, evaluate, fit, learned
+from .checkpoint import save_checkpoint
 from .config import RunConfig
 from .record import environment, write_json
 
-__all__ = ["make_encoder", "build_model", "run", "run_file_name"]
+__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name"]
 
 
 # InTense's variants by model name: how their interaction blocks are normalised
@@ -106,11 +108,12 @@ def _mlflow_logger(config: RunConfig):
     return mlflow
 
 
-def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
-    """Train and evaluate one model; returns the run record and writes it to `output`."""
+def run(config: RunConfig, output: str | Path | None = None, save_model: str | Path | None = None) -> dict[str, Any]:
+    """Train and evaluate one model; returns the run record and writes it to `output` (and the
+    trained model to `save_model`, see `checkpoint.py`)."""
     mlflow = _mlflow_logger(config) if config.mlflow else None  # fail before training, not after
     try:
-        record = _train_and_evaluate(config)
+        record = _train_and_evaluate(config, save_model)
     except BaseException:
         if mlflow is not None:  # a failed run must not stay active: the next run starts its own
             mlflow.end_run(status="FAILED")
@@ -125,15 +128,20 @@ def run(config: RunConfig, output: str | Path | None = None) -> dict[str, Any]:
     return record
 
 
-def _train_and_evaluate(config: RunConfig) -> dict[str, Any]:
-    torch.manual_seed(config.seed)
+def run_splits(config: RunConfig) -> Splits:
+    """The data splits a run of `config` trains and evaluates on (a unimodal model's: one modality)."""
     splits = load_splits(config)
     if config.model == "unimodal":
         n = len(splits["train"].modalities)
         if not 1 <= config.modality <= n:
             raise ValueError(f"--modality must lie in 1..{n}, got {config.modality}")
         splits = {k: v.select([config.modality]) for k, v in splits.items()}
-    splits = {k: v.to(config.device) for k, v in splits.items()}
+    return splits
+
+
+def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None) -> dict[str, Any]:
+    torch.manual_seed(config.seed)
+    splits = {k: v.to(config.device) for k, v in run_splits(config).items()}
     model = build_model(config, splits["train"]).to(config.device)
     train_config = TrainConfig(**{f.name: getattr(config, f.name) for f in fields(TrainConfig)})
     start = time.perf_counter()
@@ -146,6 +154,10 @@ def _train_and_evaluate(config: RunConfig) -> dict[str, Any]:
         model.load_state_dict(by_accuracy.pop("state"))
         by_accuracy.update(test=evaluate(model, splits["test"]), relevance=model.relevance(splits["test"]))
         model.load_state_dict(result.selected_state)
+    if save_model is not None:
+        save_checkpoint(save_model, model, config)
+    # does the relevance tell the truth? model-agnostic measures on the validation split (audit.py)
+    audited = model.relevance(splits["val"]) and len(splits["val"].modalities) > 1
     return {
         "config": {**asdict(config), "environment": environment()},
         "test": evaluate(model, splits["test"]),
@@ -157,6 +169,7 @@ def _train_and_evaluate(config: RunConfig) -> dict[str, Any]:
         "penalty_weight": model.head.reg_param if isinstance(model, InTense) else 0.0,  # eq. 3 / n
         # the appendix's second protocol: the epoch with the highest validation accuracy
         "by_val_accuracy": by_accuracy,
+        "audit": audit(model, splits["train"], splits["val"]) if audited else None,
         "train_seconds": seconds,
         "sizes": {k: len(v) for k, v in splits.items()},
         "history": result.history,

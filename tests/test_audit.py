@@ -1,0 +1,155 @@
+"""The relevance audit (intense/audit.py): exact game-theoretic measures, block ablation, EMAP."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from intense.audit import (
+    _Fused,
+    audit,
+    block_ablation,
+    coalition_values,
+    emap,
+    encoded,
+    moebius_transform,
+    permutation_importance,
+    shapley_values,
+    spearman,
+)
+from intense.data.base import MultimodalData
+from intense.model_base import MultimodalModel
+from intense.models import MNL
+
+shapiq = pytest.importorskip("shapiq")
+
+
+def game_from_terms(terms: dict[tuple[int, ...], float], n: int) -> dict[tuple[int, ...], float]:
+    """v(S) = sum of the terms whose subset lies in S: its Moebius transform is `terms`."""
+    coalitions = [c for k in range(n + 1) for c in itertools.combinations(range(n), k)]
+    return {s: sum(w for t, w in terms.items() if set(t) <= set(s)) for s in coalitions}
+
+
+def test_moebius_recovers_the_interaction_terms_of_a_known_game():
+    terms = {(): 0.5, (0,): 0.1, (2,): 0.05, (0, 1): 0.2, (1, 2, 3): -0.15}
+    mu = moebius_transform(game_from_terms(terms, 4), 4)
+    for subset, value in mu.items():
+        assert value == pytest.approx(terms.get(subset, 0.0), abs=1e-12), subset
+
+
+def test_shapley_values_split_the_gain_and_match_shapiq():
+    rng = np.random.default_rng(0)
+    n = 4
+    values = {c: float(rng.normal()) for k in range(n + 1) for c in itertools.combinations(range(n), k)}
+    phi = shapley_values(values, n)
+    assert sum(phi) == pytest.approx(values[tuple(range(n))] - values[()])
+
+    def game(coalitions: np.ndarray) -> np.ndarray:
+        return np.array([values[tuple(np.flatnonzero(row))] for row in coalitions])
+
+    exact = shapiq.ExactComputer(game, n_players=n)
+    sv = exact("SV")
+    assert [sv[(m,)] for m in range(n)] == pytest.approx(phi)
+    moebius = exact("Moebius")
+    for subset, value in moebius_transform(values, n).items():
+        if subset:  # shapiq keeps the empty set's value apart
+            assert moebius[subset] == pytest.approx(value, abs=1e-9), subset
+
+
+def test_permutation_importance_is_the_loss_from_dropping_one_player():
+    values = game_from_terms({(0,): 0.3, (0, 1): 0.2}, 2)
+    assert permutation_importance(values, 2) == pytest.approx([0.5, 0.2])
+
+
+def test_spearman_with_ties_and_constant_input():
+    assert spearman([1, 2, 3], [10, 20, 30]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(math.sqrt(3) / 2)
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+
+
+class XorOfSigns(MultimodalModel):
+    """A fixed model whose logit is the XOR of the signs of modalities `pair` (others ignored)."""
+
+    def __init__(self, pair: tuple[int, int]) -> None:
+        super().__init__()
+        self.pair = pair
+        self.dummy = nn.Parameter(torch.zeros(()))
+
+    def forward(self, inputs):
+        a, b = (inputs[m][:, 0] > 0 for m in self.pair)
+        return (2.0 * (a ^ b).float() - 1.0).unsqueeze(1) * 5 + 0 * self.dummy
+
+
+def xor_data(n: int = 2000, seed: int = 0) -> MultimodalData:
+    g = torch.Generator().manual_seed(seed)
+    x = [torch.randn(n, 2, generator=g) for _ in range(3)]
+    labels = ((x[0][:, 0] > 0) ^ (x[1][:, 0] > 0)).float()
+    return MultimodalData("xor", x, labels, ["1", "2", "3"], "binary")
+
+
+def test_a_pairwise_interaction_shows_as_the_pairs_moebius_term_and_emap_loses_it():
+    data, model = xor_data(), XorOfSigns((0, 1))
+    values = coalition_values(model, data, repeats=3)
+    mu = moebius_transform(values, 3)
+    assert max((s for s in mu if s), key=mu.get) == (0, 1)  # accuracy 1 needs both together
+    assert mu[(0, 1)] == pytest.approx(0.5, abs=0.05)
+    assert abs(mu[(2,)]) < 0.03 and abs(mu[(0, 1, 2)]) < 0.05
+    result = emap(model, data, partners=8)
+    # the XOR has no additive part: what EMAP keeps is the split's sign imbalance, at best 3 of 4
+    # quadrants right
+    assert result["model_accuracy"] == 1.0 and result["emap_accuracy"] <= 0.76
+
+
+def test_emap_of_an_additive_model_is_the_model():
+    class Additive(MultimodalModel):
+        def forward(self, inputs):
+            return (inputs[0][:, :1] + 2 * inputs[1][:, :1] - 0.1) * 3
+
+    data = xor_data()
+    data = MultimodalData(
+        "sum",
+        data.modalities[:2],
+        (data.modalities[0][:, 0] + 2 * data.modalities[1][:, 0] > 0.1).float(),
+        ["1", "2"],
+        "binary",
+    )
+    result = emap(Additive(), data, partners=16)
+    assert result["emap_accuracy"] == pytest.approx(result["model_accuracy"], abs=0.02)
+
+
+def test_block_ablation_of_a_zero_weight_block_changes_nothing():
+    torch.manual_seed(0)
+    data = xor_data(300)
+    model = MNL([nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(2, 4)], 1, encoder_dims=[4, 4, 4])
+    model.eval()
+    with torch.no_grad():
+        model.head.linear.weight[:, 8:12] = 0.0  # modality 3's block
+    effect = block_ablation(model, data, data)
+    assert effect["3"]["accuracy_drop"] == 0.0 and effect["3"]["loss_increase"] == pytest.approx(0.0, abs=1e-6)
+    assert set(effect) == {"1", "2", "3"}
+
+
+def test_audit_reports_every_measure_and_the_agreement_with_relevance():
+    torch.manual_seed(0)
+    data = xor_data(300)
+    model = MNL([nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(2, 4)], 1, encoder_dims=[4, 4, 4])
+    result = audit(model, data, data, repeats=2, partners=2)
+    assert set(result["modalities"]) == {"1", "2", "3"}
+    assert set(result["blocks"]) == {"1", "2", "3", "1x2", "1x3", "2x3", "1x2x3"}
+    assert {"relevance", "moebius", "accuracy_drop"} <= set(result["blocks"]["1"])
+    assert {"top_relevance", "spearman_moebius", "spearman_ablation", "spearman_shapley"} <= set(result["agreement"])
+    assert result["samples"] == 300 and result["seconds"] > 0
+
+
+def test_the_encoded_fast_path_gives_the_reference_paths_values():
+    torch.manual_seed(0)
+    data = xor_data(200)
+    model = MNL([nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(2, 4)], 1, encoder_dims=[4, 4, 4]).eval()
+    reference = coalition_values(model, data, repeats=2)  # the model on mixed raw inputs
+    fast = coalition_values(_Fused(model), encoded(model, data), repeats=2)  # mixed encoder outputs
+    assert fast == pytest.approx(reference)
+    assert emap(_Fused(model), encoded(model, data), 4) == pytest.approx(emap(model, data, 4))
