@@ -65,7 +65,9 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "relevance": record["relevance"],
                 "history": record["history"],
                 "audit": record.get("audit"),
-                "by_val_accuracy": record.get("by_val_accuracy"),  # the epoch of best validation accuracy  # model-agnostic measures (intense.audit), if recorded
+                "by_val_accuracy": record.get(
+                    "by_val_accuracy"
+                ),  # the epoch of best validation accuracy  # model-agnostic measures (intense.audit), if recorded
             }
         )
     return pd.DataFrame(rows)
