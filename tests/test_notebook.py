@@ -1,0 +1,37 @@
+"""What every chapter notebook relies on (intense/repro/notebook.py)."""
+
+import json
+
+import pytest
+
+from intense.repro.notebook import notebook_runs
+from intense.runs import RunConfig, run, run_file_name, with_overrides
+
+TINY = {"n_samples": 120, "epochs": 1, "batch_size": 16, "progress": False}
+
+
+def test_results_mode_shows_committed_records_and_refuses_ones_made_with_other_settings(tmp_path):
+    config = RunConfig.for_dataset("synthgene-tri", **TINY)
+    run(config, tmp_path / run_file_name(config))
+    shown = notebook_runs("results", tmp_path, [config])
+    assert list(shown.file) == [run_file_name(config)]
+    other = with_overrides(config, reg_param=0.05)  # what the chapter asks for now differs
+    with pytest.raises(ValueError, match="other settings.*reg_param"):
+        notebook_runs("results", tmp_path, [other])
+
+
+def test_results_mode_warns_about_missing_records(tmp_path):
+    config = RunConfig.for_dataset("synthgene-tri", **TINY)
+    run(config, tmp_path / run_file_name(config))
+    with pytest.warns(UserWarning, match="1 of the 2 runs"):
+        shown = notebook_runs("results", tmp_path, [config, with_overrides(config, seed=1)])
+    assert len(shown) == 1
+
+
+def test_a_record_names_the_penalty_weight_it_trained_with(tmp_path):
+    config = RunConfig.for_dataset("synthgene-tri", **TINY)
+    record = run(config, tmp_path / "r.json")
+    n_train = record["sizes"]["train"]
+    assert record["penalty_weight"] == pytest.approx(0.05 / n_train)  # eq. 3 over n
+    assert json.loads((tmp_path / "r.json").read_text())["config"]["reg_param"] is None
+    assert {"epoch", "val", "test", "relevance"} <= set(record["by_val_accuracy"])
