@@ -193,7 +193,18 @@ SYNTHETIC_SETTINGS: dict[str, Any] = {"lr": 1e-2, "encoder_channels": 64, "learn
 # Each real data set's learning rate per method, chosen on validation loss from the same grid
 # at the same seed for every method (intense.repro.suites.selection_configs; the runs are in
 # results/<data set>-selection/, a test checks that these values are their choice).
-CHOSEN_LR: dict[str, dict[str, float]] = {}
+CHOSEN_LR: dict[str, dict[str, float]] = {
+    "enrico": {"intense": 0.005, "lf-concat": 0.001, "mnl": 0.005, "mro": 0.001, "multiroute": 0.005, "tfn": 0.005},
+    "avmnist-rebuilt": {
+        "intense": 0.001,
+        "lf-concat": 0.005,
+        "mnl": 0.005,
+        "mro": 0.005,
+        "multiroute": 0.005,
+        "tfn": 0.005,
+    },
+    "mfeat": {"intense": 0.005, "lf-concat": 0.0005, "mnl": 0.005, "mro": 0.005, "multiroute": 0.005, "tfn": 0.005},
+}
 
 # Each data set's own settings (paper settings, App. E.5, unless noted: batch 32, gamma 0.9,
 # weight decay 0.01, Lambda 0.05, p 1).
