@@ -36,6 +36,7 @@ __all__ = [
     "chapter_seeds",
     "chapter_datasets",
     "notebook_runs",
+    "StaleRecordsWarning",
 ]
 
 MODES = ("results", "smoke", "full")
@@ -77,6 +78,10 @@ def chapter_datasets(mode: str, datasets: list[str]) -> list[str]:
     return smoke_datasets(datasets) if check_mode(mode) == "smoke" else list(datasets)
 
 
+class StaleRecordsWarning(UserWarning):
+    """Committed records made with settings other than the ones a chapter asks for."""
+
+
 def notebook_runs(
     mode: str, folder: str | Path, configs: list[RunConfig], smoke: dict[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -99,11 +104,14 @@ def notebook_runs(
         for c in configs
         if finished(Path(folder) / run_file_name(c)) and (changed := stale_settings(Path(folder) / run_file_name(c), c))
     }
-    if stale:  # a chapter never mixes records of other settings into its verdicts
+    if stale:  # shown, never silently mixed in: the chapter says its records are out of date
         name, changed = next(iter(stale.items()))
-        raise ValueError(
-            f"{len(stale)} records in {folder} were made with other settings than the chapter asks for "
-            f"(e.g. {name}: {changed}); regenerate them with -p mode full"
+        warnings.warn(
+            f"{len(stale)} records in {folder} were made with other settings than the chapter now asks for "
+            f"(e.g. {name}: {', '.join(changed)}); what follows shows them as they are. Regenerate them "
+            "with -p mode full",
+            StaleRecordsWarning,
+            stacklevel=2,
         )
     wanted = {run_file_name(c) for c in configs}
     missing = wanted - set(runs.file)

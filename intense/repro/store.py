@@ -64,6 +64,8 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "best_epoch": record["best_epoch"],
                 "relevance": record["relevance"],
                 "history": record["history"],
+                # made by committed code on a clean tree (records older than this flag: False)
+                "clean": record["config"].get("environment", {}).get("git_dirty") is False,
                 "audit": record.get("audit"),
                 "by_val_accuracy": record.get(
                     "by_val_accuracy"
