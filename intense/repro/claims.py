@@ -93,7 +93,8 @@ def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
     """Tables 1-2 on one data set: MNL and InTense above the interpretable baselines; InTense
     the most accurate interpretable method; InTense within 2 points of MulT (where run).
     Paired by seed; runs that did not learn count with their accuracy."""
-    acc = _by_seed(runs)
+    acc = _by_seed(runs)  # a model without any accuracy gets an empty column
+    acc = acc.reindex(columns=sorted(set(acc.columns) | {"mnl", "intense", "mro", "multiroute"}))
     complete = acc.dropna(subset=["mnl", "intense", "mro", "multiroute"])  # compare like with like
     if len(complete) < len(acc):
         dataset = f"{dataset} ({len(acc) - len(complete)} seeds without every method left out)"
