@@ -88,7 +88,8 @@ def test_routing_coefficients_of_each_input_sum_to_one_over_concepts():
     torch.manual_seed(0)
     model = MultiRoute(encoders(), 4)
     x, _ = xor_batch(8)
-    logits, r = model.route(x)
+    logits, r, p, u = model.route(x)
+    assert p.shape == (8, 7) and u.shape[:3] == (8, 7, 4)
     assert r.shape == (8, 7, 4) and torch.allclose(r.sum(dim=2), torch.ones(8, 7))
     assert model.feature_names == ["1", "2", "3", "1x2", "1x3", "2x3", "1x2x3"]
 
@@ -101,6 +102,25 @@ def test_multiroute_global_scores_sum_to_one_over_features():
     scores = model.relevance(MultimodalData("xor", x, y, ["1", "2", "3"], "binary"))
     assert set(scores) == set(model.feature_names) and sum(scores.values()) == pytest.approx(1.0)
     assert model.relevance() == {}  # needs data
+
+
+def test_multiroute_aggregations_sum_to_one_and_the_label_one_follows_the_routing():
+    from intense.baselines.routing import AGGREGATIONS
+    from intense.data import MultimodalData
+
+    torch.manual_seed(0)
+    x, y = xor_batch(64)
+    data = MultimodalData("xor", x, y, ["1", "2", "3"], "binary")
+    model = MultiRoute(encoders(), 1).eval()
+    for how in AGGREGATIONS:
+        scores = model.relevance(data, how=how)
+        assert sum(scores.values()) == pytest.approx(1.0) and min(scores.values()) >= 0, how
+    _, r, _, _ = model.route(x)
+    own = r[torch.arange(64), :, y.long()]  # r_{i, y}: every feature's routing to the sample's class
+    expected = own.mean(dim=0) / own.mean(dim=0).sum()
+    assert list(model.relevance(data, how="label").values()) == pytest.approx(expected.tolist(), rel=1e-5)
+    with pytest.raises(ValueError, match="unknown aggregation"):
+        model.relevance(data, how="mean")
 
 
 def test_mult_output_ignores_padded_steps():

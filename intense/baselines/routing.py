@@ -14,9 +14,18 @@ activation p_i = sigmoid(w_i . f_i) and casts a vote u_ij = W_ij f_i for every c
 
 and the prediction is o_j . c_j + b_j per concept (binary: the difference of the two).
 
-Global interpretation (App. F.3): r_ij averaged over a data set, normalised over the
-features i for each concept, then averaged over concepts, so that the scores sum to one
-like InTense's relevance.
+Global interpretation (App. F.3 of the InTense paper): r_ij averaged over a data set,
+normalised over the features i for each concept, then averaged over concepts, so that the
+scores sum to one like InTense's relevance ("paper"). Since sum_j r_ij = 1 for every feature,
+this average pulls every score towards 1 / I whatever was learned, so `relevance(data, how)`
+also offers aggregations that are not uniform by construction, each normalised to sum to one
+over the features:
+
+- "label": the mean over samples of r_{i, y} (the routing to the sample's own class; the
+  MultiRoute paper reads r_ij per concept, i.e. per class);
+- "activation": the mean of p_i r_{i, y} (routing weighted by the feature's activation);
+- "contribution": the mean norm of p_i r_{i, y} u_{i, y}, what feature i adds to the concept
+  of the sample's class.
 """
 
 from __future__ import annotations
@@ -32,7 +41,9 @@ from ..data.base import MultimodalData
 from ..model_base import EncodedModel
 from ..norms import outer_product
 
-__all__ = ["MultiRoute"]
+__all__ = ["MultiRoute", "AGGREGATIONS"]
+
+AGGREGATIONS = ("paper", "label", "activation", "contribution")
 
 
 class MultiRoute(EncodedModel):
@@ -83,8 +94,9 @@ class MultiRoute(EncodedModel):
                 capsules.append(next(interactions)(outer_product([latent[m] for m in subset]).flatten(1)))
         return self.capsule_norm(torch.stack(capsules, dim=1))  # (B, I, C)
 
-    def route(self, inputs: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
-        """Concept logits (B, J) and the final routing coefficients r (B, I, J)."""
+    def route(self, inputs: Sequence[Tensor]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Concept logits (B, J), the final routing coefficients r (B, I, J), the activations
+        p (B, I) and the votes u (B, I, J, C)."""
         f = self.capsules(inputs)  # (B, I, C)
         p = torch.sigmoid(torch.einsum("bic,ic->bi", f, self.activation))  # activations, (B, I)
         u = torch.einsum("ijdc,bic->bijd", self.votes, f)  # votes u_ij, (B, I, J, C)
@@ -94,25 +106,50 @@ class MultiRoute(EncodedModel):
             if step < self.iterations:
                 r = torch.softmax(torch.einsum("bijd,bjd->bij", u, c) / math.sqrt(self.capsule_dim), dim=2)
         logits = torch.einsum("bjd,jd->bj", c, self.readout) + self.bias  # (B, J)
-        return logits, r
+        return logits, r, p, u
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
-        logits, _ = self.route(inputs)
+        logits = self.route(inputs)[0]
         if self.output_dim == 1 and self.n_concepts == 2:
             return logits[:, 1:] - logits[:, :1]  # binary: one logit, log-odds of concept 1
         return logits
 
     @torch.no_grad()
-    def relevance(self, data: MultimodalData | None = None, batch_size: int = 1024) -> dict[str, float]:
-        """Global interpretation: mean r_ij over `data`, normalised over features, mean over concepts."""
+    def relevance(
+        self, data: MultimodalData | None = None, batch_size: int = 1024, how: str = "paper"
+    ) -> dict[str, float]:
+        """Global scores of the features on `data`, aggregated as `how` (see the module's
+        docstring; "paper": App. F.3), summing to one over the features."""
+        if how not in AGGREGATIONS:
+            raise ValueError(f"unknown aggregation {how!r}: use one of {list(AGGREGATIONS)}")
         if data is None:
             return {}
         was_training = self.training
         self.eval()
-        total = torch.zeros(len(self.features), self.n_concepts, device=self.bias.device)
+        total = torch.zeros(len(self.features), self.n_concepts, device=self.bias.device)  # (I, J)
         for start in range(0, len(data), batch_size):
-            total += self.route([x[start : start + batch_size] for x in data.modalities])[1].sum(dim=0)
+            _, r, p, u = self.route([x[start : start + batch_size] for x in data.modalities])
+            if how == "paper":
+                total += r.sum(dim=0)
+                continue
+            y = self._concept_of(data.labels[start : start + batch_size])  # (B,)
+            own = r.gather(2, y[:, None, None].expand(-1, r.shape[1], 1))[..., 0]  # r_{i,y}: (B, I)
+            if how == "activation":
+                own = own * p
+            elif how == "contribution":
+                votes = u.gather(2, y[:, None, None, None].expand(-1, u.shape[1], 1, u.shape[3]))[:, :, 0]
+                own = (own * p)[..., None].mul(votes).norm(dim=-1)  # |p_i r_iy u_iy|: (B, I)
+            total[:, 0] += own.sum(dim=0)
         self.train(was_training)
-        mean = total / len(data)  # (I, J)
-        scores = (mean / mean.sum(dim=0, keepdim=True)).mean(dim=1)  # (I,)
+        if how == "paper":
+            mean = total / len(data)  # (I, J)
+            scores = (mean / mean.sum(dim=0, keepdim=True)).mean(dim=1)  # (I,)
+        else:
+            scores = total[:, 0] / total[:, 0].sum()
         return dict(zip(self.feature_names, scores.cpu().tolist()))
+
+    def _concept_of(self, labels: Tensor) -> Tensor:
+        """The concept of each label: its class (binary: 0 or 1; regression: the one concept)."""
+        if self.n_concepts == 1:
+            return torch.zeros_like(labels, dtype=torch.long)
+        return (labels > 0.5).long() if self.output_dim == 1 else labels.long()

@@ -21,6 +21,7 @@ from torch import nn
 from ..audit import audit
 from ..baselines import MRO, TFN, LFConcat, MulT, MultiRoute
 from ..baselines.mult import as_sequence
+from ..baselines.routing import AGGREGATIONS
 from ..data.base import MultimodalData, Splits
 from ..data.registry import default_encoder, load_splits
 from ..encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
@@ -170,6 +171,10 @@ def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None)
         # the appendix's second protocol: the epoch with the highest validation accuracy
         "by_val_accuracy": by_accuracy,
         "audit": audit(model, splits["train"], splits["val"]) if audited else None,
+        # MultiRoute: its global scores under every aggregation (routing.py), on the test split
+        "relevance_by_aggregation": {how: model.relevance(splits["test"], how=how) for how in AGGREGATIONS}
+        if isinstance(model, MultiRoute)
+        else None,
         "train_seconds": seconds,
         "sizes": {k: len(v) for k, v in splits.items()},
         "history": result.history,
