@@ -66,10 +66,9 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "history": record["history"],
                 # made by committed code on a clean tree (records older than this flag: False)
                 "clean": record["config"].get("environment", {}).get("git_dirty") is False,
-                "audit": record.get("audit"),
-                "by_val_accuracy": record.get(
-                    "by_val_accuracy"
-                ),  # the epoch of best validation accuracy  # model-agnostic measures (intense.audit), if recorded
+                "audit": record.get("audit"),  # model-agnostic measures (intense.audit), if recorded
+                "by_val_accuracy": record.get("by_val_accuracy"),  # the epoch of best validation accuracy
+                "relevance_by_aggregation": record.get("relevance_by_aggregation"),  # MultiRoute's scores
             }
         )
     return pd.DataFrame(rows)
