@@ -68,27 +68,24 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
         return MulT([as_sequence(x).shape[-1] for x in data.modalities], out)
     encoders = [make_encoder(config, x) for x in data.modalities]
     names = data.modality_names
+    # what MNL and InTense share: eq. 3's penalty, eq. 4's p, names and the fusion layer's init
+    fusion = {
+        "p": config.p,
+        "reg_param": config.penalty_weight(len(data)),
+        "modality_names": names,
+        "fusion_init": config.fusion_init,
+    }
     if config.model in ("mnl", "unimodal"):
-        return MNL(
-            encoders,
-            out,
-            p=config.p,
-            reg_param=config.penalty_weight(len(data)),
-            modality_names=names,
-            fusion_init=config.fusion_init,
-        )
+        return MNL(encoders, out, **fusion)
     if config.model in INTERACTION_NORM_OF:
         return InTense(
             encoders,
             out,
-            p=config.p,
-            reg_param=config.penalty_weight(len(data)),
-            modality_names=names,
             tf_latent_dim=config.tf_latent_dim,
             interactions=config.interactions,
             max_order=config.max_order,
             interaction_norm=INTERACTION_NORM_OF[config.model],
-            fusion_init=config.fusion_init,
+            **fusion,
         )
     if config.model == "lf-concat":
         return LFConcat(encoders, out)
