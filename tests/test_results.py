@@ -82,11 +82,10 @@ PENDING_REGENERATION = {
     "synthgene-parity3",
     "avmnist-rebuilt",
     "avmnist-rebuilt-unimodal",
-    # timing benchmarks (rerun on an idle machine) and a small demonstration
+    # timing benchmarks (to rerun on an idle machine)
     "benchmark_core.json",
     "benchmark_epoch.json",
     "benchmark_methods.json",
-    "what_can_go_wrong.json",
 }
 
 
