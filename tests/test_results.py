@@ -82,10 +82,6 @@ PENDING_REGENERATION = {
     "synthgene-parity3",
     "avmnist-rebuilt",
     "avmnist-rebuilt-unimodal",
-    # timing benchmarks (to rerun on an idle machine)
-    "benchmark_core.json",
-    "benchmark_epoch.json",
-    "benchmark_methods.json",
 }
 
 
