@@ -32,3 +32,16 @@ def test_book_builds_strictly_with_offline_mathjax_and_figures(built_book):
     for page in ["notebooks/theorem1.html", "notebooks/theorem2.html", "notebooks/what_can_go_wrong.html"]:
         assert re.search(r'<img [^>]*src="[^"]+\.png"', pages[page]), f"{page} has no figure"
         assert "REPRODUCED" in pages[page], f"{page} states no verdict"
+
+
+@pytest.mark.slow
+def test_every_chapter_built_on_records_links_to_them_and_the_links_resolve(built_book):
+    html = built_book
+    linked = set()
+    for page in (html / "notebooks").glob("*.html"):
+        hrefs = re.findall(r'href="(\.\./results/[^"]+)"', page.read_text())
+        for href in hrefs:
+            assert (page.parent / href).resolve().is_file(), f"{page.name} links to missing {href}"
+        linked |= {page.stem} if hrefs else set()
+    # the chapters that show committed runs or benchmark files (not the theorem checks, which compute)
+    assert {"fig3_synthgene", "fig4_synthgene_tri", "table1_real_world", "speed", "what_can_go_wrong"} <= linked

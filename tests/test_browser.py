@@ -2,7 +2,8 @@
 
 Fails on a MathJax error, TeX left unrendered, an image that did not load, an equation cut off
 at the left or too wide without a sideways scroll, a verdict box wider than the content
-column, or anything loaded from the network; at 1280 px and at a phone's 420 px. Needs
+column, a printed line or warning that runs past its box, or anything loaded from the
+network; at 1280 px and at a phone's 420 px. Needs
 Debian's `chromium` and `chromium-driver` and the `selenium` package; without them the test
 skips and says how to install them, except where INTENSE_REQUIRE_BROWSER=1 (CI sets it),
 where a missing browser is a failure.
@@ -47,11 +48,15 @@ ready.then(() => {
     const box = e.getBoundingClientRect();
     return box.right > column.right + 1 || e.scrollWidth > e.clientWidth + 1;
   }).map(e => e.textContent.slice(0, 80));
+  // printed lines and warnings must wrap: nobody scrolls sideways to read one
+  const warnings = Array.from(document.querySelectorAll("div.output.stderr pre, div.output.stream pre"))
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80));
   const network = performance.getEntriesByType("resource").map(r => r.name)
     .filter(n => !n.startsWith("file:") && !n.startsWith("data:") && !n.startsWith("blob:"));
   done({
     errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent),
-    raw: raw, images: images, equations: equations, verdicts: verdicts, network: network,
+    raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings,
+    network: network,
   });
 });
 """
@@ -115,8 +120,9 @@ def test_every_page_renders_for_a_reader(browser, built_book):
 
 @pytest.mark.slow
 def test_broken_equations_are_caught(browser, built_book, tmp_path):
-    """The check itself can fail: a brace left open leaves TeX unrendered, and a \\tag inside
-    a split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error."""
+    """The check itself can fail: a brace left open leaves TeX unrendered, a \\tag inside a
+    split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, and a
+    warning that does not wrap runs past its box."""
     broken = tmp_path / "html"
     shutil.copytree(built_book, broken)
     page = broken / "book" / "mnl.html"
@@ -124,6 +130,10 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     page = broken / "book" / "intense.html"
     split = '<div class="math notranslate nohighlight">\\[\\begin{split}a\\\\ b\\tag{3}\\end{split}\\]</div>'
     page.write_text(page.read_text().replace("</article>", split + "</article>", 1))
+    page = broken / "book" / "deviations.html"
+    unwrapped = '<div class="output stderr"><pre style="white-space:pre">' + "stale " * 400 + "</pre></div>"
+    page.write_text(page.read_text().replace("</article>", unwrapped + "</article>", 1))
     problems = inspect_pages(browser, broken, widths=(1280,))
     assert problems.get("book/mnl.html at 1280 px", {}).get("raw")
     assert "tag" in " ".join(problems.get("book/intense.html at 1280 px", {}).get("errors", []))
+    assert problems.get("book/deviations.html at 1280 px", {}).get("warnings")

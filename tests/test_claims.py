@@ -43,12 +43,17 @@ def test_accuracy_claims_pair_methods_by_seed():
     assert above.outcome == REPRODUCED and best.outcome == REPRODUCED and mult.outcome == REPRODUCED
 
 
-def test_relevance_matches_unimodal_per_seed():
+def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():
     fused = runs([{"a": 0.7, "b": 0.3}] * 10)
     unimodal = pd.DataFrame(
-        [{"seed": s, "modality": m, "test_accuracy": acc} for s in range(10) for m, acc in ((1, 0.9), (2, 0.6))]
+        [
+            {"seed": s, "modality": m, "val_accuracy": val, "test_accuracy": test}
+            for s in range(10)
+            for m, val, test in ((1, 0.9, 0.4), (2, 0.6, 0.7))  # b transfers better to the test split
+        ]
     )
     assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x").outcome == REPRODUCED
+    assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="test").outcome == NOT_REPRODUCED
 
 
 def test_the_scoreboard_covers_the_committed_results():

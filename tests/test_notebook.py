@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from intense.repro.notebook import StaleRecordsWarning, notebook_runs
+from intense.repro.notebook import StaleRecordsWarning, notebook_runs, records_link
+from intense.repro.store import RESULTS_DIR
 from intense.runs import RunConfig, run, run_file_name, with_overrides
 
 TINY = {"n_samples": 120, "epochs": 1, "batch_size": 16, "progress": False}
@@ -35,3 +36,14 @@ def test_a_record_names_the_penalty_weight_it_trained_with(tmp_path):
     assert record["penalty_weight"] == pytest.approx(0.05 / n_train)  # eq. 3 over n
     assert json.loads((tmp_path / "r.json").read_text())["config"]["reg_param"] is None
     assert {"epoch", "val", "test", "relevance"} <= set(record["by_val_accuracy"])
+
+
+def test_records_link_points_into_the_built_books_copy_of_results(tmp_path):
+    folder = RESULTS_DIR / "synthgene-tri"
+    html = records_link(folder)._repr_html_()
+    assert 'href="../results/synthgene-tri.zip"' in html
+    assert f"{len(list(folder.glob('*.json')))} run records" in html
+    assert (
+        'href="../results/what_can_go_wrong.json"' in records_link(RESULTS_DIR / "what_can_go_wrong.json")._repr_html_()
+    )
+    assert "not committed" in records_link(tmp_path)._repr_html_()  # a smoke run's folder has no link

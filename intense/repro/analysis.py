@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["relevance_table", "accuracy_summary", "mean_sd"]
+__all__ = ["relevance_table", "accuracy_summary", "mean_sd", "by_aggregation", "aggregation_means"]
 
 
 def relevance_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -26,3 +26,23 @@ def accuracy_summary(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def mean_sd(mean: float, sd: float | None) -> str:
     """ "72.4 ± 0.5" (or "72.4" without a reported sd)."""
     return f"{mean:.1f}" if sd is None or pd.isna(sd) else f"{mean:.1f} ± {sd:.1f}"
+
+
+def by_aggregation(runs: pd.DataFrame, how: str) -> pd.DataFrame:
+    """MultiRoute's runs with their scores under aggregation `how` (`intense.baselines.routing.
+    AGGREGATIONS`) as the relevance; runs whose records predate the aggregations are left out."""
+    runs = runs[runs.relevance_by_aggregation.notna()]
+    return runs.assign(relevance=runs.relevance_by_aggregation.map(lambda scores: scores[how]))
+
+
+def aggregation_means(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean score of every block (columns) under each of MultiRoute's aggregations (rows)."""
+    runs = runs[runs.relevance_by_aggregation.notna()]
+    if runs.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            how: pd.DataFrame(list(by_aggregation(runs, how).relevance)).mean()
+            for how in runs.relevance_by_aggregation.iloc[0]
+        }
+    ).T

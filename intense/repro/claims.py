@@ -127,11 +127,17 @@ def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str, margin: float =
     return difference_verdict(f"{claim} ({a} minus {b}, points)", acc[a].to_dict(), acc[b].to_dict(), margin=margin)
 
 
-def relevance_matches_unimodal(fused: pd.DataFrame, unimodal: pd.DataFrame, names: list[str], claim: str) -> Verdict:
-    """Table 5: per seed, the most relevant modality is the one most accurate alone."""
+def relevance_matches_unimodal(
+    fused: pd.DataFrame, unimodal: pd.DataFrame, names: list[str], claim: str, split: str = "val"
+) -> Verdict:
+    """Table 5: per seed, the most relevant modality is the one most accurate alone, on `split`.
+
+    The default is the validation split: the relevance is read off weights fitted to the
+    training distribution, and validation is drawn from it. A test split from elsewhere (the
+    rebuilt AV-MNIST's held-out speaker) asks a different question: which modality transfers."""
     holds = []
     for run in fused.itertuples():
-        alone = unimodal[unimodal.seed == run.seed].set_index("modality").test_accuracy
+        alone = unimodal[unimodal.seed == run.seed].set_index("modality")[f"{split}_accuracy"]
         best = names[int(alone.idxmax()) - 1]
         holds.append(top_block({n: run.relevance[n] for n in names}) == best)
     return share_verdict(claim, holds, learned_flags(fused))
@@ -262,7 +268,7 @@ def scoreboard(results: Path = RESULTS_DIR) -> Scoreboard:
         names = list(fused.relevance.iloc[0])[: unimodal.modality.nunique()]  # blocks: modalities first
         rows.append(
             Row(
-                f"The most relevant modality is the most accurate one alone ({name})",
+                f"The most relevant modality is the most accurate one alone ({name}, validation split)",
                 "Table 5: text most relevant and most accurate",
                 "notebooks/table5_unimodal",
                 relevance_matches_unimodal(fused, unimodal, names, f"Table 5, {name}"),

@@ -14,6 +14,7 @@ and `address` go to `use_engine` (e.g. papermill ... -p mode full -p backend ray
 
 from __future__ import annotations
 
+import html
 import os
 import tempfile
 import warnings
@@ -25,7 +26,7 @@ import pandas as pd
 from ..runs.config import RunConfig, with_overrides
 from ..runs.experiment import run_file_name
 from ..runs.sweep import BACKENDS, finished, stale_settings, sweep
-from .store import load_runs
+from .store import RESULTS_DIR, load_runs
 from .suites import smoke_datasets
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "chapter_seeds",
     "chapter_datasets",
     "notebook_runs",
+    "records_link",
+    "show_records",
     "StaleRecordsWarning",
 ]
 
@@ -78,6 +81,48 @@ def chapter_datasets(mode: str, datasets: list[str]) -> list[str]:
     return smoke_datasets(datasets) if check_mode(mode) == "smoke" else list(datasets)
 
 
+class RecordsLink:
+    """A line under a figure or table naming the committed records behind it, linked to their
+    copy in the built book (`book/_ext/results_download.py` copies results/ there and zips each
+    folder); its HTML link is relative to a chapter page, which sits beside results/."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).resolve()
+        try:
+            self.name = self.path.relative_to(RESULTS_DIR.resolve()).as_posix()
+        except ValueError:  # not a committed record (a smoke run's temporary folder)
+            self.name = None
+
+    def __str__(self) -> str:
+        return f"records: {self.path}"
+
+    def _repr_html_(self) -> str:
+        if self.name is None:
+            return f"<p><small>Records: {html.escape(str(self.path))} (made by this run, not committed)</small></p>"
+        if self.path.is_dir():
+            count = len(list(self.path.glob("*.json")))
+            link = f'<a href="../results/{self.name}.zip">results/{self.name}</a> ({count} run records, zip)'
+        else:
+            link = f'<a href="../results/{self.name}">results/{self.name}</a>'
+        return f'<p class="intense-records"><small>Records behind this: {link}</small></p>'
+
+
+def records_link(path: str | Path) -> RecordsLink:
+    """The records at `path` (a results/ folder or file), displayed as a download link."""
+    return RecordsLink(path)
+
+
+def show_records(path: str | Path) -> None:
+    """Display `records_link(path)` where a notebook kernel runs (elsewhere: nothing)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(records_link(path))
+
+
 class StaleRecordsWarning(UserWarning):
     """Committed records made with settings other than the ones a chapter asks for."""
 
@@ -90,6 +135,8 @@ def notebook_runs(
     - "results": the committed records in `folder` (nothing is trained);
     - "smoke": every config shrunk by `smoke` (default `SMOKE`), trained into a temporary folder;
     - "full": every config trained into `folder`, skipping records that are already there.
+
+    In a notebook, a link to the records follows (`show_records`).
     """
     if check_mode(mode) == "smoke":
         folder = tempfile.mkdtemp(prefix="intense-smoke-")
@@ -99,6 +146,8 @@ def notebook_runs(
     elif mode == "full":
         sweep(configs, folder, **ENGINE)
     runs = load_runs(folder, "the notebook with -p mode full")
+    if mode != "smoke":
+        show_records(folder)
     stale = {
         run_file_name(c): changed
         for c in configs

@@ -8,7 +8,7 @@ import seaborn as sns
 
 from .style import display_name, palette
 
-__all__ = ["relevance_bars"]
+__all__ = ["relevance_bars", "label_points"]
 
 
 def relevance_bars(frame: pd.DataFrame, hue: str, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:
@@ -25,3 +25,27 @@ def relevance_bars(frame: pd.DataFrame, hue: str, ax: plt.Axes | None = None, ti
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
     return ax
+
+
+def label_points(ax: plt.Axes, xs, ys, labels, gap: float = 0.05) -> None:
+    """Write each label beside its point; labels of points close together are stacked at least
+    `gap` (a share of the y range) apart, with a thin line back to their point."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    near, step = 0.04 * (x1 - x0), gap * (y1 - y0)
+    placed: list[tuple[float, float]] = []  # (x, label y) of the labels written so far
+    for x, y, label in sorted(zip(xs, ys, labels), key=lambda p: p[1]):
+        at = y
+        for px, py in sorted(placed, key=lambda p: p[1]):
+            if abs(px - x) < near and abs(py - at) < step:
+                at = py + step
+        placed.append((x, at))
+        moved = abs(at - y) > 1e-12
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(x + 0.015 * (x1 - x0), at),
+            textcoords="data",
+            fontsize=10,
+            va="center",
+            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "grey"} if moved else None,
+        )
