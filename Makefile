@@ -26,7 +26,7 @@ book: $(STAMP)
 # formatter and linter (ruff), unit tests, every notebook in smoke size (nbval), and one
 # strict book build in a temp folder (marked slow)
 test: lint
-	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
 
 # the unit tests without the slow ones and without the notebooks (seconds, while editing)
 quick: lint
