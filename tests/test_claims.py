@@ -1,6 +1,7 @@
 """The paper's claims (intense.repro.claims) on small tables of runs, and the scoreboard."""
 
 import pandas as pd
+import pytest
 
 from intense.repro.claims import (
     accuracy_claims,
@@ -54,6 +55,8 @@ def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():
     )
     assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x").outcome == REPRODUCED
     assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="test").outcome == NOT_REPRODUCED
+    with pytest.raises(ValueError, match="split must be 'val' or 'test'"):
+        relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="validation")
 
 
 def test_the_scoreboard_covers_the_committed_results():

@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
 from intense.repro.analysis import aggregation_means, by_aggregation
 from intense.repro.plots import label_points
@@ -34,3 +35,5 @@ def test_multiroute_scores_per_aggregation_skip_records_made_before_them():
     means = aggregation_means(runs)
     assert list(means.index) == ["paper", "label"] and means.loc["label", "1"] == 0.7
     assert aggregation_means(runs.iloc[2:]).empty
+    with pytest.raises(ValueError, match="unknown aggregation 'mean'"):
+        by_aggregation(runs, "mean")

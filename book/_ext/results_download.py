@@ -13,14 +13,15 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
-RESULTS = Path(__file__).resolve().parents[2] / "results"
+from intense.repro.store import RESULTS_DIR as RESULTS
 
 
 def copy_results(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     target = Path(app.outdir) / "results"
-    shutil.copytree(RESULTS, target, dirs_exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)  # a rebuild shows no record that was deleted since
+    shutil.copytree(RESULTS, target)
     for folder in sorted(p for p in RESULTS.rglob("*") if p.is_dir()):
         name = folder.relative_to(RESULTS)
         shutil.make_archive(str(target / name), "zip", root_dir=RESULTS, base_dir=str(name))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..baselines.routing import AGGREGATIONS
+
 __all__ = ["relevance_table", "accuracy_summary", "mean_sd", "by_aggregation", "aggregation_means"]
 
 
@@ -31,18 +33,14 @@ def mean_sd(mean: float, sd: float | None) -> str:
 def by_aggregation(runs: pd.DataFrame, how: str) -> pd.DataFrame:
     """MultiRoute's runs with their scores under aggregation `how` (`intense.baselines.routing.
     AGGREGATIONS`) as the relevance; runs whose records predate the aggregations are left out."""
-    runs = runs[runs.relevance_by_aggregation.notna()]
+    if how not in AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {how!r}: use one of {list(AGGREGATIONS)}")
+    runs = runs[runs.relevance_by_aggregation.map(lambda scores: isinstance(scores, dict) and how in scores)]
     return runs.assign(relevance=runs.relevance_by_aggregation.map(lambda scores: scores[how]))
 
 
 def aggregation_means(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean score of every block (columns) under each of MultiRoute's aggregations (rows)."""
-    runs = runs[runs.relevance_by_aggregation.notna()]
-    if runs.empty:
-        return pd.DataFrame()
-    return pd.DataFrame(
-        {
-            how: pd.DataFrame(list(by_aggregation(runs, how).relevance)).mean()
-            for how in runs.relevance_by_aggregation.iloc[0]
-        }
-    ).T
+    """Mean score of every block (columns) under each of MultiRoute's aggregations (rows), over
+    the runs whose records hold it (none: an empty table)."""
+    means = {how: pd.DataFrame(list(by_aggregation(runs, how).relevance)).mean() for how in AGGREGATIONS}
+    return pd.DataFrame({how: mean for how, mean in means.items() if len(mean)}).T

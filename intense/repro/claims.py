@@ -135,6 +135,8 @@ def relevance_matches_unimodal(
     The default is the validation split: the relevance is read off weights fitted to the
     training distribution, and validation is drawn from it. A test split from elsewhere (the
     rebuilt AV-MNIST's held-out speaker) asks a different question: which modality transfers."""
+    if split not in ("val", "test"):
+        raise ValueError(f"split must be 'val' or 'test', not {split!r}")
     holds = []
     for run in fused.itertuples():
         alone = unimodal[unimodal.seed == run.seed].set_index("modality")[f"{split}_accuracy"]

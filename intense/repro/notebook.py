@@ -86,14 +86,14 @@ class RecordsLink:
     copy in the built book (`book/_ext/results_download.py` copies results/ there and zips each
     folder); its HTML link is relative to a chapter page, which sits beside results/."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path).resolve()
         try:
             self.name = self.path.relative_to(RESULTS_DIR.resolve()).as_posix()
         except ValueError:  # not a committed record (a smoke run's temporary folder)
             self.name = None
 
-    def __str__(self) -> str:
+    def __repr__(self) -> str:
         return f"records: {self.path}"
 
     def _repr_html_(self) -> str:
@@ -146,8 +146,7 @@ def notebook_runs(
     elif mode == "full":
         sweep(configs, folder, **ENGINE)
     runs = load_runs(folder, "the notebook with -p mode full")
-    if mode != "smoke":
-        show_records(folder)
+    show_records(folder)
     stale = {
         run_file_name(c): changed
         for c in configs

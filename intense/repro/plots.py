@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -27,7 +29,9 @@ def relevance_bars(frame: pd.DataFrame, hue: str, ax: plt.Axes | None = None, ti
     return ax
 
 
-def label_points(ax: plt.Axes, xs, ys, labels, gap: float = 0.05) -> None:
+def label_points(
+    ax: plt.Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], gap: float = 0.05
+) -> None:
     """Write each label beside its point; labels of points close together are stacked at least
     `gap` (a share of the y range) apart, with a thin line back to their point."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
