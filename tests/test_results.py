@@ -80,8 +80,6 @@ PENDING_REGENERATION = {
     "synthgene-paper-lr",
     "synthgene-tri-paper-lr",
     "synthgene-parity3",
-    "avmnist-rebuilt",
-    "avmnist-rebuilt-unimodal",
 }
 
 
