@@ -265,7 +265,7 @@ def audit(
         for name, effect in block_ablation(model, train, data).items():
             blocks[name].update(effect)
     result: dict[str, Any] = {
-        "split": data.name,
+        "data": data.name,  # the data set (the caller knows which of its splits `data` is)
         "samples": len(data),
         "repeats": repeats,
         "coalition_values": {block_name(names, s) if s else "{}": v for s, v in values.items()},
