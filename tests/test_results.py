@@ -23,8 +23,7 @@ SELECTION_FOLDERS = sorted(RESULTS.glob("*-selection/lr*"))
 def test_every_notebook_results_folder_is_committed():
     names = {p.name for p in RUN_FOLDERS}
     assert {
-        "synthgene",
-        "synthgene-paper-lr",
+            "synthgene-paper-lr",
         "synthgene-tri",
         "synthgene-tri-paper-lr",
         "synthgene-parity3",
