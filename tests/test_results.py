@@ -76,7 +76,6 @@ def test_summary_results_load(name):
 # of Lambda): their chapters flag them; each is to be regenerated (`-p mode full`), then dropped
 # from this list. The list is checked both ways, so it cannot go stale.
 PENDING_REGENERATION = {
-    "synthgene-tri-paper-lr",
     "synthgene-parity3",
 }
 
