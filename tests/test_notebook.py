@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from intense.repro.notebook import StaleRecordsWarning, notebook_runs, records_link
+from intense.repro.notebook import RecordsLink, StaleRecordsWarning, notebook_runs
 from intense.repro.store import RESULTS_DIR
 from intense.runs import RunConfig, run, run_file_name, with_overrides
 
@@ -38,12 +38,12 @@ def test_a_record_names_the_penalty_weight_it_trained_with(tmp_path):
     assert {"epoch", "val", "test", "relevance"} <= set(record["by_val_accuracy"])
 
 
-def test_records_link_points_into_the_built_books_copy_of_results(tmp_path):
+def test_RecordsLink_points_into_the_built_books_copy_of_results(tmp_path):
     folder = RESULTS_DIR / "synthgene-tri"
-    html = records_link(folder)._repr_html_()
+    html = RecordsLink(folder)._repr_html_()
     assert 'href="../results/synthgene-tri.zip"' in html
     assert f"{len(list(folder.glob('*.json')))} run records" in html
     assert (
-        'href="../results/what_can_go_wrong.json"' in records_link(RESULTS_DIR / "what_can_go_wrong.json")._repr_html_()
+        'href="../results/what_can_go_wrong.json"' in RecordsLink(RESULTS_DIR / "what_can_go_wrong.json")._repr_html_()
     )
-    assert "not committed" in records_link(tmp_path)._repr_html_()  # a smoke run's folder has no link
+    assert "not committed" in RecordsLink(tmp_path)._repr_html_()  # a smoke run's folder has no link

@@ -37,7 +37,7 @@ __all__ = [
     "chapter_seeds",
     "chapter_datasets",
     "notebook_runs",
-    "records_link",
+    "RecordsLink",
     "show_records",
     "StaleRecordsWarning",
 ]
@@ -107,20 +107,15 @@ class RecordsLink:
         return f'<p class="intense-records"><small>Records behind this: {link}</small></p>'
 
 
-def records_link(path: str | Path) -> RecordsLink:
-    """The records at `path` (a results/ folder or file), displayed as a download link."""
-    return RecordsLink(path)
-
-
 def show_records(path: str | Path) -> None:
-    """Display `records_link(path)` where a notebook kernel runs (elsewhere: nothing)."""
+    """Display `RecordsLink(path)` where a notebook kernel runs (elsewhere: nothing)."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
         return
     if get_ipython() is not None:
-        display(records_link(path))
+        display(RecordsLink(path))
 
 
 class StaleRecordsWarning(UserWarning):
