@@ -42,6 +42,13 @@ def test_seeds_that_did_not_learn_are_counted_apart():
     verdict = share_verdict("x", holds, learned_flags)
     assert (verdict.seeds, verdict.not_learned, verdict.estimate) == (6, 4, 1.0)
     assert verdict.outcome == REPRODUCED and "4 seed(s) did not learn" in str(verdict)
+    assert verdict.holds == 6
+
+
+def test_when_no_seed_learned_the_claim_holds_in_none_and_is_inconclusive():
+    verdict = share_verdict("x", [True] * 3, [False] * 3)
+    assert (verdict.holds, verdict.seeds, verdict.outcome) == (0, 0, INCONCLUSIVE)
+    assert "holds in 0 of 0 learned seeds" in str(verdict)
 
 
 def test_too_few_learned_seeds_make_any_claim_inconclusive():

@@ -60,6 +60,11 @@ class Verdict:
     reason: str = ""  # why INCONCLUSIVE, when it is for too few seeds
     unit: str = "learned seeds"  # what was counted ("seeds" where learning was not asked)
 
+    @property
+    def holds(self) -> int:
+        """For a share rule: the number of counted seeds where the claim holds (0 of 0 seeds)."""
+        return round(self.estimate * self.seeds) if self.seeds else 0
+
     def details(self, rule: bool = True) -> str:
         """The evidence in words: estimate, interval, seeds counted and left out, and the rule."""
         if self.rule.startswith("deterministic"):
@@ -68,8 +73,7 @@ class Verdict:
         apart = f"; {self.not_learned} seed(s) did not learn the task" if self.not_learned else ""
         why = f"; {self.reason}" if self.reason else ""
         if self.rule.startswith("share"):
-            holds = round(self.estimate * self.seeds) if self.seeds else 0
-            found = f"holds in {holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
+            found = f"holds in {self.holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
         else:
             found = f"mean {self.estimate:.3g} over {self.seeds} {self.unit}, 95 % interval {low:.3g} to {high:.3g}"
         return f"{found}{apart}{why}" + (f"; rule: {self.rule}" if rule else "")
