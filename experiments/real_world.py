@@ -4,6 +4,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py            # everything
     python experiments/real_world.py mfeat      # one part (see PARTS)
     python experiments/real_world.py select     # the runs that choose each method's lr
+    python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 5 seeds
 
 After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
 checks the two agree) before running the rest.
@@ -15,8 +16,11 @@ import sys
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
+    LONGER_TRAINING,
     LR_CANDIDATES,
     SELECTED,
+    longer_training_configs,
+    longer_training_folder,
     method_configs,
     select_lr,
     selection_configs,
@@ -52,6 +56,7 @@ PARTS = {
     "unimodal": lambda: [
         part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
     ],
+    "longer": lambda: [part(longer_training_configs(d), longer_training_folder(d)) for d in LONGER_TRAINING],
     "encoders": lambda: part(
         method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
     ),

@@ -6,6 +6,7 @@ import pytest
 from intense.repro.claims import (
     accuracy_claims,
     block_above,
+    claims_side_by_side,
     informative_ranking,
     relevance_matches_unimodal,
     scoreboard,
@@ -42,6 +43,21 @@ def test_accuracy_claims_pair_methods_by_seed():
             rows.append({"seed": seed, "model": model, "test_accuracy": acc + 0.002 * (seed % 3)})
     above, best, mult = accuracy_claims(pd.DataFrame(rows), "d")
     assert above.outcome == REPRODUCED and best.outcome == REPRODUCED and mult.outcome == REPRODUCED
+
+
+def test_claims_side_by_side_say_where_a_protocol_flips_a_verdict():
+    rows = [
+        {"seed": seed, "model": model, "test_accuracy": acc + 0.002 * (seed % 3)}
+        for seed in range(10)
+        for model, acc in {"mnl": 0.80, "intense": 0.81, "mro": 0.70, "multiroute": 0.72}.items()
+    ]
+    first = pd.DataFrame(rows)
+    second = first.assign(test_accuracy=first.test_accuracy.where(first.model != "intense", 0.71))
+    table = claims_side_by_side("d", {"first": first, "second": second})
+    assert list(table.columns) == ["claim", "first", "second", "flips"]
+    assert list(table.flips) == ["yes", "yes"]  # InTense falls below MNL and MultiRoute
+    assert table.second.iloc[1].startswith("NOT REPRODUCED")
+    assert list(claims_side_by_side("d", {"a": first, "b": first}).flips) == ["", ""]
 
 
 def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():

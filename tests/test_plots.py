@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from intense.repro.analysis import aggregation_means, by_aggregation
-from intense.repro.plots import label_points
+from intense.repro.plots import label_points, learning_curves
 
 
 def test_labels_of_points_close_together_are_stacked_apart_and_lone_ones_stay_put():
@@ -37,3 +37,14 @@ def test_multiroute_scores_per_aggregation_skip_records_made_before_them():
     assert aggregation_means(runs.iloc[2:]).empty
     with pytest.raises(ValueError, match="unknown aggregation 'mean'"):
         by_aggregation(runs, "mean")
+
+
+def test_learning_curves_draw_one_line_per_method_in_its_colour_and_mark_an_epoch():
+    history = [{"epoch": e, "val_loss": 1 / e, "val_accuracy": 1 - 1 / e} for e in range(1, 6)]
+    runs = pd.DataFrame([{"model": m, "seed": s, "history": history} for m in ("mnl", "intense") for s in (0, 1)])
+    fig = learning_curves(runs, mark=3)
+    loss, accuracy = fig.axes
+    assert [t.get_text() for t in accuracy.get_legend().texts] == ["MNL", "InTense"]
+    assert {line.get_color() for line in loss.lines[:2]} == {"#17becf", "#1f77b4"}
+    assert [line.get_xdata()[0] for line in loss.lines if line.get_linestyle() == "--"] == [3]
+    plt.close(fig)

@@ -1,14 +1,20 @@
 """The settings of the committed real-data runs (intense/repro/suites.py)."""
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
 from intense.repro.suites import (
+    LONGER_SEEDS,
+    LONGER_TRAINING,
     LR_CANDIDATES,
     METHOD_OVERRIDES,
     MULT_SEEDS,
     SELECTED,
     base_config,
+    longer_training_configs,
+    longer_training_folder,
     method_configs,
     select_lr,
     selection_configs,
@@ -44,6 +50,14 @@ def test_each_methods_learning_rate_is_the_committed_selection(dataset):
     for method, lr in chosen.items():  # and the table's runs use it
         assert {c.lr for c in method_configs(dataset, (method,), seeds=2)} == {lr}
     assert base_config(dataset, model="unimodal", modality=1).lr == chosen["mnl"]
+
+
+def test_longer_training_changes_only_the_number_of_epochs():
+    for dataset, epochs in LONGER_TRAINING.items():
+        longer = longer_training_configs(dataset)
+        table = method_configs(dataset, seeds=LONGER_SEEDS)
+        assert [replace(c, epochs=epochs) for c in table] == longer
+        assert epochs > base_config(dataset).epochs and longer_training_folder(dataset) == f"{dataset}-{epochs}-epochs"
 
 
 def test_mult_keeps_its_own_clipping_and_runs_fewer_seeds():

@@ -25,6 +25,7 @@ __all__ = [
     "top_block_is",
     "block_above",
     "accuracy_claims",
+    "claims_side_by_side",
     "more_accurate",
     "relevance_matches_unimodal",
     "Row",
@@ -114,6 +115,20 @@ def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
     if "mult" in acc and acc["mult"].notna().all():
         verdicts.append(more_accurate(acc, "intense", "mult", f"{dataset}: InTense within 2 points of MulT", -2))
     return verdicts
+
+
+def claims_side_by_side(dataset: str, protocols: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every accuracy claim on `dataset` (`accuracy_claims`) under each protocol's runs (e.g.
+    two model-selection rules, or two training lengths): outcome and estimate per protocol, and
+    whether the outcomes differ."""
+    verdicts = {name: accuracy_claims(runs, dataset) for name, runs in protocols.items()}
+    rows = []
+    for same_claim in zip(*verdicts.values()):
+        row = {"claim": same_claim[0].claim}
+        row |= {name: f"{v.outcome} ({v.estimate:.2f})" for name, v in zip(verdicts, same_claim)}
+        row["flips"] = "yes" if len({v.outcome for v in same_claim}) > 1 else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str, margin: float = 0.0) -> Verdict:

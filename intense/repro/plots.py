@@ -10,7 +10,7 @@ import seaborn as sns
 
 from .style import display_name, palette
 
-__all__ = ["relevance_bars", "label_points"]
+__all__ = ["relevance_bars", "label_points", "learning_curves"]
 
 
 def relevance_bars(frame: pd.DataFrame, hue: str, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:
@@ -53,3 +53,33 @@ def label_points(
             va="center",
             arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "grey"} if moved else None,
         )
+
+
+CURVE_LABELS = {"val_loss": "validation loss (task loss)", "val_accuracy": "validation accuracy"}
+
+
+def learning_curves(runs: pd.DataFrame, metrics: Sequence[str] = tuple(CURVE_LABELS), mark: int | None = None):
+    """Each method's per-epoch `metrics` (keys of the records' `history`), mean over seeds
+    (shaded: min to max), one panel per metric; `mark`: a dashed line at that epoch."""
+    rows = [
+        {"method": display_name(run.model), "seed": run.seed, **h} for run in runs.itertuples() for h in run.history
+    ]
+    curves = pd.DataFrame(rows)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes.ravel(), metrics):
+        sns.lineplot(
+            data=curves,
+            x="epoch",
+            y=metric,
+            hue="method",
+            errorbar=("pi", 100),
+            ax=ax,
+            palette=palette(curves.method),
+            legend=ax is axes.ravel()[-1],
+        )
+        if mark is not None:
+            ax.axvline(mark, color="grey", linestyle="--", linewidth=1)
+        ax.set_ylabel(CURVE_LABELS.get(metric, metric))
+    axes.ravel()[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    fig.tight_layout()
+    return fig
