@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from intense.repro.store import load_results
-from intense.repro.suites import FIG7_LRS, FIG7_MODELS, FIG7_REGIMES, MULT_SEEDS, fig7_folder, fig7_seeds
+from intense.repro.suites import LONGER_SEEDS, LONGER_TRAINING, MULT_SEEDS, longer_training_folder
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 RUN_FOLDERS = sorted(
@@ -59,10 +59,9 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
 
 
 def expected_seeds(folder: str, model: str) -> int:
-    """10 seeds, but MulT's `MULT_SEEDS` and the Fig. 7 arms' `fig7_seeds`."""
-    arms = {fig7_folder(lr, regime): (lr, regime) for lr in FIG7_LRS for regime in FIG7_REGIMES}
-    if folder in arms and model in FIG7_MODELS:
-        return fig7_seeds(model, *arms[folder])
+    """10 seeds, but MulT's `MULT_SEEDS` and the longer-training rechecks' `LONGER_SEEDS`."""
+    if folder in {longer_training_folder(d) for d in LONGER_TRAINING}:
+        return LONGER_SEEDS
     return MULT_SEEDS if model == "mult" else 10
 
 
