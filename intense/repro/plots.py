@@ -60,7 +60,8 @@ CURVE_LABELS = {"val_loss": "validation loss (task loss)", "val_accuracy": "vali
 
 def learning_curves(runs: pd.DataFrame, metrics: Sequence[str] = tuple(CURVE_LABELS), mark: int | None = None):
     """Each method's per-epoch `metrics` (keys of the records' `history`), mean over seeds
-    (shaded: min to max), one panel per metric; `mark`: a dashed line at that epoch."""
+    (shaded: min to max), one panel per metric (losses on a log scale); `mark`: a dashed line
+    at that epoch."""
     rows = [
         {"method": display_name(run.model), "seed": run.seed, **h} for run in runs.itertuples() for h in run.history
     ]
@@ -80,6 +81,8 @@ def learning_curves(runs: pd.DataFrame, metrics: Sequence[str] = tuple(CURVE_LAB
         if mark is not None:
             ax.axvline(mark, color="grey", linestyle="--", linewidth=1)
         ax.set_ylabel(CURVE_LABELS.get(metric, metric))
+        if "loss" in metric:  # early epochs' losses would flatten the rest
+            ax.set_yscale("log")
     axes.ravel()[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
     fig.tight_layout()
     return fig
