@@ -5,6 +5,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py mfeat      # one part (see PARTS)
     python experiments/real_world.py select     # the runs that choose each method's lr
     python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 5 seeds
+    python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
 
 After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
 checks the two agree) before running the rest.
@@ -16,9 +17,13 @@ import sys
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
+    FIG4_SEEDS,
+    FIG7_LRS,
     LONGER_TRAINING,
     LR_CANDIDATES,
     SELECTED,
+    fig7_configs,
+    fig7_folder,
     longer_training_configs,
     longer_training_folder,
     method_configs,
@@ -36,6 +41,15 @@ WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.a
 FIG4 = RunConfig.for_dataset("synthgene-tri", model="multiroute", progress=False)
 
 
+def fig4() -> None:
+    """Fig. 4's setting at `FIG4_SEEDS` seeds: MultiRoute, IterBN and both naive schemes (the
+    first arm of notebooks/fig7_ablation.ipynb), seed by seed so that a stopped sweep leaves
+    whole seeds."""
+    routing = [with_overrides(FIG4, seed=s) for s in range(FIG4_SEEDS)]
+    ours = fig7_configs(FIG7_LRS[0], "eq3-penalty", FIG4_SEEDS)
+    part(sorted(routing + ours, key=lambda c: c.seed), fig7_folder(FIG7_LRS[0], "eq3-penalty"))
+
+
 def part(configs, folder: str) -> None:
     sweep(configs, RESULTS_DIR / folder, workers=WORKERS)
 
@@ -49,7 +63,7 @@ def select() -> None:
 
 PARTS = {
     "select": select,
-    "fig4": lambda: part([with_overrides(FIG4, seed=s) for s in range(10)], "synthgene-tri"),
+    "fig4": fig4,
     "mfeat": lambda: part(method_configs("mfeat"), "mfeat"),
     "enrico": lambda: part(method_configs("enrico"), "enrico"),
     "avmnist-rebuilt": lambda: part(method_configs("avmnist-rebuilt"), "avmnist-rebuilt"),
