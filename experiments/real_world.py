@@ -6,6 +6,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py select     # the runs that choose each method's lr
     python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 5 seeds
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
+    python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
 
 After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
 checks the two agree) before running the rest.
@@ -22,6 +23,7 @@ from intense.repro.suites import (
     LONGER_TRAINING,
     LR_CANDIDATES,
     SELECTED,
+    SYNTHGENE_PS,
     fig7_configs,
     fig7_folder,
     longer_training_configs,
@@ -31,6 +33,8 @@ from intense.repro.suites import (
     selection_configs,
     selection_dir,
     selection_runs,
+    synthgene_p_configs,
+    synthgene_p_folder,
     unimodal_configs,
 )
 from intense.runs import RunConfig, sweep, with_overrides
@@ -64,6 +68,13 @@ def select() -> None:
 PARTS = {
     "select": select,
     "fig4": fig4,
+    # two seeds at a time (one per worker) for every p, so that a stopped sweep leaves arms of
+    # equal size
+    "synthgene-p": lambda: [
+        part(synthgene_p_configs(p, 10)[s : s + 2], synthgene_p_folder(p))
+        for s in range(0, 10, 2)
+        for p in SYNTHGENE_PS
+    ],
     "mfeat": lambda: part(method_configs("mfeat"), "mfeat"),
     "enrico": lambda: part(method_configs("enrico"), "enrico"),
     "avmnist-rebuilt": lambda: part(method_configs("avmnist-rebuilt"), "avmnist-rebuilt"),

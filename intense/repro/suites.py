@@ -43,6 +43,9 @@ __all__ = [
     "fig7_folder",
     "fig7_configs",
     "FIG4_SEEDS",
+    "SYNTHGENE_PS",
+    "synthgene_p_folder",
+    "synthgene_p_configs",
     "LEARNING_SETTINGS",
     "LEARNING_ARMS",
     "learning_configs",
@@ -179,6 +182,23 @@ def fig7_configs(lr: float, regime: str, seeds: int = 10) -> list[RunConfig]:
     `FIG4_SEEDS` in Fig. 4's setting: lr 1e-2 under eq. 3's penalty)."""
     base = RunConfig.for_dataset("synthgene-tri", lr=lr, progress=False, **FIG7_REGIMES[regime])
     return [with_overrides(base, model=m, seed=s) for m in FIG7_MODELS for s in range(seeds)]
+
+
+# --- InTense on SynthGene (no interaction in the data), and the p of eq. 2 (App. E) ---
+
+# p tunes the sparsity of the relevance scores (App. E: 1 <= q <= 2 with q = 2p / (p + 1))
+SYNTHGENE_PS = (1.0, 2.0, 4.0)
+
+
+def synthgene_p_folder(p: float) -> str:
+    """The results folder of InTense on SynthGene at one p, relative to results/."""
+    return f"synthgene-intense-p{p:g}"
+
+
+def synthgene_p_configs(p: float, seeds: int = 10) -> list[RunConfig]:
+    """InTense (every pairwise interaction of the ten modalities) on SynthGene at `p`."""
+    base = RunConfig.for_dataset("synthgene", model="intense", p=p, progress=False)
+    return [with_overrides(base, seed=s) for s in range(seeds)]
 
 
 # --- learning with many interaction blocks (experiments/learning.py, notebooks/learning.ipynb) ---
