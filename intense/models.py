@@ -13,7 +13,11 @@ from .fusion import FusionHead
 from .model_base import EncodedModel
 from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
 
-__all__ = ["InTense", "MNL", "INTERACTION_NORMS"]
+__all__ = ["InTense", "MNL", "INTERACTION_NORMS", "MAX_FUSION_INPUTS"]
+
+# an interaction of order k feeds tf_latent_dim^k features to the fusion layer: beyond this many
+# in all (about 16 MB of activations per sample), the model would not fit in memory
+MAX_FUSION_INPUTS = 2**22
 
 # how an interaction block is normalised: the paper's IterBN, or one of three ablations
 INTERACTION_NORMS = {
@@ -60,6 +64,16 @@ class InTense(EncodedModel):
             raise ValueError(f"tf_latent_dim must be >= 1, got {tf_latent_dim}")
         names, dims = self.modality_names, self.dims
         self.interactions = resolve_interactions(names, interactions, max_order)
+        sizes = [tf_latent_dim ** len(subset) for subset in self.interactions]
+        if sum(sizes) > MAX_FUSION_INPUTS:
+            largest = block_name(names, max(self.interactions, key=len))
+            raise ValueError(
+                f"{len(self.interactions)} interaction blocks would feed {sum(sizes):,} features to the fusion "
+                f"layer (order k gives tf_latent_dim^k = {tf_latent_dim}^k; the largest block, {largest}, "
+                f"alone {max(sizes):,}); at most {MAX_FUSION_INPUTS:,} fit. Model fewer interactions: a lower "
+                "max_order (--max-order 2: every pair), an explicit list (--interactions), or a smaller "
+                "tf_latent_dim"
+            )
         self.interaction_norm = interaction_norm
         self.modality_norms = nn.ModuleList(VBN(d, eps, momentum) for d in dims)
         # one projection per modality that takes part in an interaction, shared by all of them
@@ -70,7 +84,7 @@ class InTense(EncodedModel):
             norm_class([tf_latent_dim] * len(subset), eps, momentum) for subset in self.interactions
         )
         block_names = names + [block_name(names, subset) for subset in self.interactions]
-        block_dims = dims + [tf_latent_dim ** len(subset) for subset in self.interactions]
+        block_dims = dims + sizes
         self.head = FusionHead(block_dims, block_names, output_dim, p=p, reg_param=reg_param, init=fusion_init)
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:

@@ -81,6 +81,13 @@ def test_bad_configuration_errors():
         InTense(encoders(), 1)(inputs(n=2))
 
 
+def test_interactions_too_large_for_memory_are_refused_before_anything_is_built():
+    # every interaction of 10 modalities: the order-10 block alone has 8^10 features
+    with pytest.raises(ValueError, match=r"1x2x3x4x5x6x7x8x9x10.*--max-order 2"):
+        InTense(encoders(n=10), 1)
+    assert len(InTense(encoders(n=10), 1, max_order=2).interactions) == 45
+
+
 def test_training_rejects_non_finite_inputs():
     x, y = gaussian_parity(32, 3, 4)
     x[1][3, 0] = float("nan")

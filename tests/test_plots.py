@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from intense.repro.analysis import aggregation_means, by_aggregation
+from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread
 from intense.repro.plots import label_points, learning_curves
 
 
@@ -48,3 +48,20 @@ def test_learning_curves_draw_one_line_per_method_in_its_colour_and_mark_an_epoc
     assert {line.get_color() for line in loss.lines[:2]} == {"#17becf", "#1f77b4"}
     assert [line.get_xdata()[0] for line in loss.lines if line.get_linestyle() == "--"] == [3]
     plt.close(fig)
+
+
+def test_relevance_spread_rescales_to_one_and_counts_blocks_by_entropy():
+    # p = 2 scores (norm 1, sum above 1): all on one block, or spread evenly over four
+    runs = pd.DataFrame(
+        {
+            "seed": [0, 1],
+            "relevance": [
+                {"1": 1.0, "2": 0.0, "1x2": 0.0},
+                {"1": 0.5, "2": 0.5, "3": 0.5, "1x2": 0.5},
+            ],
+        }
+    )
+    spread = relevance_spread(runs)
+    assert spread["effective blocks"].tolist() == pytest.approx([1.0, 4.0])
+    assert spread["interaction share"].tolist() == pytest.approx([0.0, 0.25])
+    assert spread["top interaction"].tolist() == pytest.approx([0.0, 0.25])

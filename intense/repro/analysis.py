@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..baselines.routing import AGGREGATIONS
 
-__all__ = ["relevance_table", "accuracy_summary", "mean_sd", "by_aggregation", "aggregation_means"]
+__all__ = ["relevance_spread", "relevance_table", "accuracy_summary", "mean_sd", "by_aggregation", "aggregation_means"]
 
 
 def relevance_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -17,6 +18,32 @@ def relevance_table(runs: pd.DataFrame) -> pd.DataFrame:
         for block, value in r.relevance.items()
     ]
     return pd.DataFrame(rows)
+
+
+def relevance_spread(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per run, how the relevance is spread over the blocks. The scores are first rescaled to
+    sum to one (eq. 4 makes their p-norm one, so for p > 1 they sum to more):
+
+    - "interaction share": the part of the total that goes to interaction blocks ("1x2", ...);
+    - "top interaction": the largest interaction block's share;
+    - "effective blocks": exp of the entropy of the rescaled scores, from 1 (everything on one
+      block) to the number of blocks (uniform): the sparsity that p tunes (App. E).
+    """
+    rows = []
+    for run in runs.itertuples():
+        scores = pd.Series(run.relevance, dtype=float)
+        share = scores / scores.sum()
+        interactions = share[share.index.str.contains("x")]
+        positive = share[share > 0]
+        rows.append(
+            {
+                "seed": run.seed,
+                "interaction share": interactions.sum(),
+                "top interaction": interactions.max() if len(interactions) else 0.0,
+                "effective blocks": float(np.exp(-(positive * np.log(positive)).sum())),
+            }
+        )
+    return pd.DataFrame(rows, index=runs.index)
 
 
 def accuracy_summary(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:

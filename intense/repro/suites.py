@@ -197,7 +197,7 @@ def synthgene_p_folder(p: float) -> str:
 
 def synthgene_p_configs(p: float, seeds: int = 10) -> list[RunConfig]:
     """InTense (every pairwise interaction of the ten modalities) on SynthGene at `p`."""
-    base = RunConfig.for_dataset("synthgene", model="intense", p=p, progress=False)
+    base = RunConfig.for_dataset("synthgene", model="intense", max_order=2, p=p, progress=False)
     return [with_overrides(base, seed=s) for s in range(seeds)]
 
 
