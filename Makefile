@@ -24,9 +24,10 @@ book: $(STAMP)
 	@echo "open _build/html/index.html"
 
 # formatter and linter (ruff), unit tests, every notebook in smoke size (nbval), and one
-# strict book build in a temp folder (marked slow)
+# strict book build in a temp folder (marked slow); on every core (pytest-xdist: a notebook's
+# cells stay together on one worker, see tests/conftest.py)
 test: lint
-	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
+	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks -n auto --dist loadgroup --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
 
 # the unit tests without the slow ones and without the notebooks (seconds, while editing)
 quick: lint

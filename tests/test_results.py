@@ -9,11 +9,25 @@ from pathlib import Path
 import pytest
 
 from intense.repro.store import load_results
-from intense.repro.suites import LONGER_SEEDS, LONGER_TRAINING, MULT_SEEDS, longer_training_folder
+from intense.repro.suites import (
+    FIG4_SEEDS,
+    FIG7_LRS,
+    LONGER_SEEDS,
+    LONGER_TRAINING,
+    MULT_SEEDS,
+    SYNTHGENE_PS,
+    fig7_folder,
+    longer_training_folder,
+    synthgene_p_folder,
+)
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+# InTense on SynthGene at each p: a sweep still under way, two seeds at a time for every p
+P_FOLDERS = [RESULTS / synthgene_p_folder(p) for p in SYNTHGENE_PS]
 RUN_FOLDERS = sorted(
-    p for p in RESULTS.iterdir() if p.is_dir() and p.name != "learning" and not p.name.endswith("-selection")
+    p
+    for p in RESULTS.iterdir()
+    if p.is_dir() and p.name != "learning" and not p.name.endswith("-selection") and p not in P_FOLDERS
 )
 PILOT_FOLDERS = sorted(p for p in (RESULTS / "learning").iterdir() if p.is_dir())
 # the runs that chose each method's learning rate: one per method and candidate, seed 0
@@ -38,7 +52,7 @@ def test_every_notebook_results_folder_is_committed():
     } <= names
 
 
-@pytest.mark.parametrize("folder", RUN_FOLDERS + PILOT_FOLDERS + SELECTION_FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", RUN_FOLDERS + PILOT_FOLDERS + SELECTION_FOLDERS + P_FOLDERS, ids=lambda p: p.name)
 def test_run_records_are_complete_and_cover_ten_seeds(folder):
     seeds = Counter()
     for path in folder.glob("*.json"):
@@ -47,21 +61,29 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
         config = record["config"]
         assert {"git_commit", "torch"} <= set(config["environment"]), path.name
         assert len(record["history"]) == config["epochs"], path.name
-        if record["relevance"]:  # InTense / MNL (p = 1) and MultiRoute; black-box baselines have none
-            assert sum(record["relevance"].values()) == pytest.approx(1.0, abs=1e-4), path.name
+        if record["relevance"]:  # eq. 4: ||beta||_p = 1 (MultiRoute's scores sum to one); baselines have none
+            p = config["p"] if config["model"] != "multiroute" else 1.0
+            norm = sum(v**p for v in record["relevance"].values()) ** (1 / p)
+            assert norm == pytest.approx(1.0, abs=1e-4), path.name
         seeds[(config["model"], config["modality"])] += 1
     if folder in PILOT_FOLDERS:  # a pilot: at least 4 seeds
         assert seeds and min(seeds.values()) >= 4, dict(seeds)
     elif folder in SELECTION_FOLDERS:
         assert seeds and all(n == 1 for n in seeds.values()), dict(seeds)
+    elif folder in P_FOLDERS:  # under way: the same whole pairs of seeds at every p
+        counts = {len(list(f.glob("*.json"))) for f in P_FOLDERS}
+        assert len(counts) == 1 and min(counts) >= 2 and min(counts) % 2 == 0, counts
     else:
         assert seeds and all(n == expected_seeds(folder.name, m) for (m, _), n in seeds.items()), dict(seeds)
 
 
 def expected_seeds(folder: str, model: str) -> int:
-    """10 seeds, but MulT's `MULT_SEEDS` and the longer-training rechecks' `LONGER_SEEDS`."""
+    """10 seeds, but MulT's `MULT_SEEDS`, the longer-training rechecks' `LONGER_SEEDS` and Fig. 4's
+    setting's `FIG4_SEEDS`."""
     if folder in {longer_training_folder(d) for d in LONGER_TRAINING}:
         return LONGER_SEEDS
+    if folder == fig7_folder(FIG7_LRS[0], "eq3-penalty"):
+        return FIG4_SEEDS
     return MULT_SEEDS if model == "mult" else 10
 
 
