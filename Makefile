@@ -25,9 +25,9 @@ book: $(STAMP)
 
 # formatter and linter (ruff), unit tests, every notebook in smoke size (nbval), and one
 # strict book build in a temp folder (marked slow); on every core (pytest-xdist: a notebook's
-# cells stay together on one worker, see tests/conftest.py)
+# cells, and a test module, stay together on one worker: nbval's documented way)
 test: lint
-	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks -n auto --dist loadgroup --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
+	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks -n auto --dist loadscope --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
 
 # the unit tests without the slow ones and without the notebooks (seconds, while editing)
 quick: lint

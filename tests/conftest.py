@@ -20,18 +20,6 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """For pytest-xdist's `--dist loadgroup`: a notebook's cells share one kernel, so they run
-    together and in order on one worker; the tests of the built book share one build."""
-    for item in items:
-        path = Path(str(item.path))
-        if path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(path.stem))
-        elif path.name in ("test_book.py", "test_browser.py"):
-            item.add_marker(pytest.mark.xdist_group("built-book"))
-
-
 @pytest.fixture(autouse=True, scope="session")
 def private_cache(tmp_path_factory):
     """Preprocessed-data caches go to a temporary folder, not ~/.cache."""

@@ -1,6 +1,19 @@
-"""The book builds strictly (warnings are errors) and renders math without a network."""
+"""The built book: it builds strictly (warnings are errors) and renders math without a network;
+and what a reader sees, every page opened in headless Chromium. One module, so that one build
+serves both under pytest-xdist (`--dist loadscope` keeps a module on one worker).
 
+The browser tests fail on a MathJax error, TeX left unrendered, an image that did not load, an equation cut off
+at the left or too wide without a sideways scroll, a verdict box wider than the content
+column, a printed line or warning that runs past its box, or anything loaded from the
+network; at 1280 px and at a phone's 420 px. Needs
+Debian's `chromium` and `chromium-driver` and the `selenium` package; without them the test
+skips and says how to install them, except where INTENSE_REQUIRE_BROWSER=1 (CI sets it),
+where a missing browser is a failure.
+"""
+
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,3 +64,127 @@ def test_every_chapter_built_on_records_links_to_them_and_the_links_resolve(buil
     }
     assert built_on_records >= {"fig3_synthgene", "table1_real_world", "speed", "learning"}  # the search finds them
     assert built_on_records <= linked, f"chapters without a link to their records: {built_on_records - linked}"
+
+
+try:
+    from selenium.common.exceptions import TimeoutException
+except ImportError:  # the `browser` fixture skips (or fails in CI) with instructions
+    TimeoutException = TimeoutError
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+INSTALL = "apt-get install chromium chromium-driver, and pip install -e '.[test]' (selenium)"
+
+# run in the page once MathJax has typeset it; returns what a reader would notice
+INSPECT = r"""
+const done = arguments[arguments.length - 1];
+const ready = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
+ready.then(() => {
+  const article = document.querySelector("article") || document.querySelector("main") || document.body;
+  const column = article.getBoundingClientRect();
+  const text = (() => {
+    const copy = article.cloneNode(true);
+    copy.querySelectorAll("pre, code, .highlight, mjx-container, script, style").forEach(e => e.remove());
+    return copy.innerText;
+  })();
+  const raw = (text.match(/\$\$|\\begin\{|\\end\{|\\tag\{|\\frac|\\sum_|\\mathbb/g) || []);
+  const images = Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
+  // a display equation must start inside its box, and a wider one must scroll sideways
+  const equations = Array.from(document.querySelectorAll('mjx-container[display="true"]')).filter(e => {
+    const box = e.parentElement, math = e.querySelector("mjx-math") || e;
+    const outer = box.getBoundingClientRect(), inner = math.getBoundingClientRect();
+    const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+    return inner.left < outer.left - 1 || (inner.right > outer.right + 1 && !scrolls);
+  }).map(e => e.textContent.slice(0, 60));
+  const verdicts = Array.from(document.querySelectorAll(".intense-verdict")).filter(e => {
+    const box = e.getBoundingClientRect();
+    return box.right > column.right + 1 || e.scrollWidth > e.clientWidth + 1;
+  }).map(e => e.textContent.slice(0, 80));
+  // printed lines and warnings must wrap: nobody scrolls sideways to read one
+  const warnings = Array.from(document.querySelectorAll("div.output.stderr pre, div.output.stream pre"))
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80));
+  const network = performance.getEntriesByType("resource").map(r => r.name)
+    .filter(n => !n.startsWith("file:") && !n.startsWith("data:") && !n.startsWith("blob:"));
+  done({
+    errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent),
+    raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings,
+    network: network,
+  });
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        if os.environ.get("INTENSE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"headless Chromium is required here but not installed: {INSTALL}")
+        pytest.skip(f"no headless Chromium: {INSTALL}")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        if os.environ.get("INTENSE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"selenium is required here but not installed: {INSTALL}")
+        pytest.skip(f"selenium is not installed: {INSTALL}")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--allow-file-access-from-files",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def inspect_pages(browser, html: Path, widths=(1280, 420)) -> dict[str, dict]:
+    """For every page of the book, at each window width: what `INSPECT` found (problems only)."""
+    problems = {}
+    for width in widths:
+        browser.set_window_size(width, 1000)
+        for page in sorted(html.rglob("*.html")):
+            if page.parent.name in ("_static", "_sources") or page.name in ("genindex.html", "search.html"):
+                continue
+            if 'http-equiv="Refresh"' in page.read_text():  # a redirect (index.html): its target is checked
+                continue
+            browser.get(page.as_uri())
+            try:
+                found = {k: v for k, v in browser.execute_async_script(INSPECT).items() if v}
+            except TimeoutException:
+                found = {"timeout": "MathJax did not finish typesetting within a minute"}
+            if found:
+                problems[f"{page.relative_to(html).as_posix()} at {width} px"] = found
+    return problems
+
+
+@pytest.mark.slow
+def test_every_page_renders_for_a_reader(browser, built_book):
+    problems = inspect_pages(browser, built_book)
+    assert not problems, "\n".join(f"{page}: {found}" for page, found in problems.items())
+
+
+@pytest.mark.slow
+def test_broken_equations_are_caught(browser, built_book, tmp_path):
+    """The check itself can fail: a brace left open leaves TeX unrendered, a \\tag inside a
+    split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, and a
+    warning that does not wrap runs past its box."""
+    broken = tmp_path / "html"
+    shutil.copytree(built_book, broken)
+    page = broken / "book" / "mnl.html"
+    page.write_text(page.read_text().replace("\\Lambda", "\\Lambda_{", 1))
+    page = broken / "book" / "intense.html"
+    split = '<div class="math notranslate nohighlight">\\[\\begin{split}a\\\\ b\\tag{3}\\end{split}\\]</div>'
+    page.write_text(page.read_text().replace("</article>", split + "</article>", 1))
+    page = broken / "book" / "deviations.html"
+    unwrapped = '<div class="output stderr"><pre style="white-space:pre">' + "stale " * 400 + "</pre></div>"
+    page.write_text(page.read_text().replace("</article>", unwrapped + "</article>", 1))
+    problems = inspect_pages(browser, broken, widths=(1280,))
+    assert problems.get("book/mnl.html at 1280 px", {}).get("raw")
+    assert "tag" in " ".join(problems.get("book/intense.html at 1280 px", {}).get("errors", []))
+    assert problems.get("book/deviations.html at 1280 px", {}).get("warnings")
