@@ -24,6 +24,7 @@ from intense.repro.suites import (
     LR_CANDIDATES,
     SELECTED,
     SYNTHGENE_PS,
+    fig4_multiroute_configs,
     fig7_configs,
     fig7_folder,
     longer_training_configs,
@@ -37,21 +38,17 @@ from intense.repro.suites import (
     synthgene_p_folder,
     unimodal_configs,
 )
-from intense.runs import RunConfig, sweep, with_overrides
+from intense.runs import sweep
 
 WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
-
-# the Fig. 4 settings of notebooks/fig4_synthgene_tri.ipynb, for MultiRoute
-FIG4 = RunConfig.for_dataset("synthgene-tri", model="multiroute", progress=False)
 
 
 def fig4() -> None:
     """Fig. 4's setting at `FIG4_SEEDS` seeds: MultiRoute, IterBN and both naive schemes (the
     first arm of notebooks/fig7_ablation.ipynb), seed by seed so that a stopped sweep leaves
     whole seeds."""
-    routing = [with_overrides(FIG4, seed=s) for s in range(FIG4_SEEDS)]
-    ours = fig7_configs(FIG7_LRS[0], "eq3-penalty", FIG4_SEEDS)
-    part(sorted(routing + ours, key=lambda c: c.seed), fig7_folder(FIG7_LRS[0], "eq3-penalty"))
+    configs = fig4_multiroute_configs() + fig7_configs(FIG7_LRS[0], "eq3-penalty", FIG4_SEEDS)
+    part(sorted(configs, key=lambda c: c.seed), fig7_folder(FIG7_LRS[0], "eq3-penalty"))
 
 
 def part(configs, folder: str) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "InteractionSpec",
     "name_modalities",
     "block_name",
+    "interaction_blocks",
     "parse_interaction",
     "subsets_up_to",
     "resolve_interactions",
@@ -40,6 +41,23 @@ def name_modalities(n: int, names: Sequence[str] | None = None) -> list[str]:
 def block_name(names: Sequence[str], subset: Sequence[int]) -> str:
     """The block of the modalities at 0-based `subset`: "2" or "1x2x3"."""
     return "x".join(names[m] for m in subset)
+
+
+def interaction_blocks(blocks: Sequence[str]) -> list[str]:
+    """The interaction blocks among `blocks`, named by `block_name` in a model's order (every
+    modality first): those that join two or more of the modalities' names with "x". A modality
+    whose own name holds an "x" (UCI mfeat's "pix") stays a modality."""
+    modalities: list[str] = []
+
+    def joins(name: str, parts: int) -> bool:  # name = m1 x m2 x ... with `parts` names so far
+        if name in modalities:
+            return parts >= 1
+        return any(name.startswith(m + "x") and joins(name[len(m) + 1 :], parts + 1) for m in modalities)
+
+    interactions = []
+    for block in blocks:
+        (interactions if joins(block, 0) else modalities).append(block)
+    return interactions
 
 
 def parse_interaction(spec: InteractionSpec) -> tuple[int | str, ...]:

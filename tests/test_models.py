@@ -6,6 +6,7 @@ from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 
 from intense import MNL, InTense, IterBN, MLPEncoder, NaiveInteractionNorm, train_steps
+from intense.blocks import interaction_blocks
 from intense.data import gaussian_parity
 
 
@@ -29,6 +30,12 @@ def test_interactions_by_order_list_or_name():
     assert list(InTense(encoders(), 1, interactions=[(1, 3)]).relevance()) == ["1", "2", "3", "1x3"]
     named = InTense(encoders(), 1, interactions=[("t", "a")], modality_names=["a", "v", "t"])
     assert list(named.relevance()) == ["a", "v", "t", "axt"]
+
+
+def test_interaction_blocks_are_told_from_modalities_by_their_names():
+    assert interaction_blocks(["1", "2", "10", "1x2", "1x10", "1x2x10"]) == ["1x2", "1x10", "1x2x10"]
+    # UCI mfeat's "pix" holds an "x" but is a modality
+    assert interaction_blocks(["fou", "pix", "zer", "fouxpix", "pixxzer"]) == ["fouxpix", "pixxzer"]
 
 
 def test_interaction_blocks_have_tf_latent_dim_per_factor():

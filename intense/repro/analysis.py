@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..baselines.routing import AGGREGATIONS
+from ..blocks import interaction_blocks
 
 __all__ = ["relevance_spread", "relevance_table", "accuracy_summary", "mean_sd", "by_aggregation", "aggregation_means"]
 
@@ -33,7 +34,7 @@ def relevance_spread(runs: pd.DataFrame) -> pd.DataFrame:
     for run in runs.itertuples():
         scores = pd.Series(run.relevance, dtype=float)
         share = scores / scores.sum()
-        interactions = share[share.index.str.contains("x")]
+        interactions = share[interaction_blocks(list(share.index))]
         positive = share[share > 0]
         rows.append(
             {

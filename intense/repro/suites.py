@@ -43,6 +43,7 @@ __all__ = [
     "fig7_folder",
     "fig7_configs",
     "FIG4_SEEDS",
+    "fig4_multiroute_configs",
     "SYNTHGENE_PS",
     "synthgene_p_folder",
     "synthgene_p_configs",
@@ -169,6 +170,12 @@ FIG7_REGIMES: dict[str, dict] = {
 # Fig. 4's setting (our lr, eq. 3's penalty): IterBN, both naive schemes and MultiRoute at 30
 # seeds, so that a learn rate and a "1x2 on top" share each rest on 30; the other arms at 10
 FIG4_SEEDS = 30
+
+
+def fig4_multiroute_configs(seeds: int = FIG4_SEEDS) -> list[RunConfig]:
+    """Multimodal Routing in Fig. 4's setting (same data, encoders and trainer as InTense)."""
+    base = RunConfig.for_dataset("synthgene-tri", model="multiroute", progress=False)
+    return [with_overrides(base, seed=s) for s in range(seeds)]
 
 
 def fig7_folder(lr: float, regime: str) -> str:
