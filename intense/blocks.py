@@ -19,6 +19,7 @@ __all__ = [
     "InteractionSpec",
     "name_modalities",
     "block_name",
+    "split_block",
     "interaction_blocks",
     "parse_interaction",
     "subsets_up_to",
@@ -43,20 +44,25 @@ def block_name(names: Sequence[str], subset: Sequence[int]) -> str:
     return "x".join(names[m] for m in subset)
 
 
+def split_block(name: str, modalities: Sequence[str]) -> list[str]:
+    """The modality names that `name` joins with "x" ("1x2" -> ["1", "2"]), or [] if it is no
+    such join; a modality's own name splits into itself."""
+    if name in modalities:
+        return [name]
+    for m in modalities:
+        if name.startswith(m + "x") and (rest := split_block(name[len(m) + 1 :], modalities)):
+            return [m, *rest]
+    return []
+
+
 def interaction_blocks(blocks: Sequence[str]) -> list[str]:
     """The interaction blocks among `blocks`, named by `block_name` in a model's order (every
     modality first): those that join two or more of the modalities' names with "x". A modality
     whose own name holds an "x" (UCI mfeat's "pix") stays a modality."""
     modalities: list[str] = []
-
-    def joins(name: str, parts: int) -> bool:  # name = m1 x m2 x ... with `parts` names so far
-        if name in modalities:
-            return parts >= 1
-        return any(name.startswith(m + "x") and joins(name[len(m) + 1 :], parts + 1) for m in modalities)
-
     interactions = []
     for block in blocks:
-        (interactions if joins(block, 0) else modalities).append(block)
+        (interactions if len(split_block(block, modalities)) >= 2 else modalities).append(block)
     return interactions
 
 

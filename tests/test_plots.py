@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread
-from intense.repro.plots import label_points, learning_curves
+from intense.repro.plots import label_points, learning_curves, relevance_bars
+from intense.repro.style import block_labels, dataset_name
 
 
 def test_labels_of_points_close_together_are_stacked_apart_and_lone_ones_stay_put():
@@ -65,3 +66,21 @@ def test_relevance_spread_rescales_to_one_and_counts_blocks_by_entropy():
     assert spread["effective blocks"].tolist() == pytest.approx([1.0, 4.0])
     assert spread["interaction share"].tolist() == pytest.approx([0.0, 0.25])
     assert spread["top interaction"].tolist() == pytest.approx([0.0, 0.25])
+
+
+def test_interactions_are_written_with_a_multiplication_sign_between_their_modalities():
+    assert block_labels(["1", "2", "1x2", "1x2"]) == {"1": "1", "2": "2", "1x2": "1 \u00d7 2"}
+    # mfeat's "pix" keeps its x; "pixxzer" is pix with zer
+    assert block_labels(["pix", "zer", "pixxzer"])["pixxzer"] == "pix \u00d7 zer"
+    assert dataset_name("avmnist-rebuilt") == "AV-MNIST (rebuilt)" and dataset_name("other") == "other"
+
+
+def test_relevance_bars_show_display_names_of_methods_and_blocks():
+    frame = pd.DataFrame(
+        {"seed": 0, "method": ["intense"] * 3, "block": ["a", "b", "axb"], "relevance": [0.2, 0.3, 0.5]}
+    )
+    fig, ax = plt.subplots()
+    relevance_bars(frame, hue="method", ax=ax)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "a \u00d7 b"]
+    assert [t.get_text() for t in ax.get_legend().texts] == ["InTense"]
+    plt.close(fig)

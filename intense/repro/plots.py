@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from .style import display_name, palette
+from .style import block_labels, display_name, palette
 
 __all__ = ["relevance_bars", "label_points", "learning_curves"]
 
@@ -17,10 +17,11 @@ def relevance_bars(frame: pd.DataFrame, hue: str, ax: plt.Axes | None = None, ti
     """Mean relevance per block (bars) with the standard deviation over seeds (error bars).
 
     `frame` has one row per (seed, block, hue level) with columns "block" and "relevance";
-    methods given by code name are shown by their display names and colours (`style.py`).
+    methods given by code name are shown by their display names and colours, interactions with
+    a multiplication sign (`style.py`).
     """
     ax = ax or plt.gca()
-    frame = frame.assign(**{hue: frame[hue].map(display_name)})
+    frame = frame.assign(**{hue: frame[hue].map(display_name), "block": frame.block.map(block_labels(frame.block))})
     sns.barplot(data=frame, x="block", y="relevance", hue=hue, errorbar="sd", ax=ax, palette=palette(frame[hue]))
     ax.set_xlabel("block (modality or interaction)")
     ax.set_ylabel("relevance $\\beta_b$ (eq. 4)")

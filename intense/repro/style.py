@@ -1,8 +1,13 @@
-"""One display name and one colour per method, for every table and figure of the book."""
+"""One display name and one colour per method, one name per data set, and one way of writing a
+block, for every table and figure of the book."""
 
 from __future__ import annotations
 
-__all__ = ["METHOD_NAMES", "METHOD_COLOURS", "display_name", "palette"]
+from collections.abc import Iterable
+
+from ..blocks import interaction_blocks, split_block
+
+__all__ = ["METHOD_NAMES", "METHOD_COLOURS", "DATASET_NAMES", "display_name", "dataset_name", "block_labels", "palette"]
 
 # code name (RunConfig.model) -> the name the book shows
 METHOD_NAMES = {
@@ -33,6 +38,32 @@ METHOD_COLOURS = {
     "MulT": "#9467bd",
     "unimodal": "#bcbd22",
 }
+
+
+# code name (RunConfig.dataset) -> the name the book shows
+DATASET_NAMES = {
+    "synthgene": "SynthGene",
+    "synthgene-tri": "SynthGene-Tri",
+    "enrico": "ENRICO",
+    "avmnist-rebuilt": "AV-MNIST (rebuilt)",
+    "mfeat": "UCI mfeat",
+}
+
+
+def dataset_name(dataset: str) -> str:
+    """The book's name of a data set given by its code name (unknown names pass through)."""
+    return DATASET_NAMES.get(dataset, dataset)
+
+
+def block_labels(blocks: Iterable[str]) -> dict[str, str]:
+    """How the book writes each of a model's blocks: modalities as they are, interactions with
+    a multiplication sign between their modalities ("screenshotxwireframe" -> "screenshot x
+    wireframe" with the sign; mfeat's modality "pix" keeps its x). `blocks` are all the blocks
+    of one model, modalities included, as `intense.blocks.block_name` writes them."""
+    blocks = list(dict.fromkeys(blocks))
+    interactions = interaction_blocks(blocks)
+    modalities = [b for b in blocks if b not in interactions]
+    return {b: " \u00d7 ".join(split_block(b, modalities)) if b in interactions else b for b in blocks}
 
 
 def display_name(method: str) -> str:
