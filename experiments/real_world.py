@@ -9,7 +9,8 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
 
 After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
-checks the two agree) before running the rest.
+checks the two agree) before running the rest; "select" also writes every choice, with the
+validation losses behind it, to results/settings_selection.json.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from intense.repro.suites import (
     unimodal_configs,
 )
 from intense.runs import sweep
+from intense.runs.record import environment, write_json
 
 WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
 
@@ -56,10 +58,25 @@ def part(configs, folder: str) -> None:
 
 
 def select() -> None:
+    """Run the selection runs, then write every choice with the validation losses behind it to
+    results/settings_selection.json."""
+    choices = {}
     for dataset in SELECTED:
         for lr in LR_CANDIDATES:
             sweep(selection_configs(dataset, lr), selection_dir(dataset, lr), workers=WORKERS)
-        print(dataset, select_lr(selection_runs(dataset)))
+        runs = selection_runs(dataset)
+        choices[dataset] = {
+            model: {
+                "chosen_lr": lr,
+                "val_loss_by_lr": {f"{r.lr:g}": r.val_loss for r in runs[runs.model == model].itertuples()},
+            }
+            for model, lr in select_lr(runs).items()
+        }
+        print(dataset, {m: c["chosen_lr"] for m, c in choices[dataset].items()})
+    rule = "per data set and method, the learning rate of LR_CANDIDATES whose seed-0 run has the lowest validation loss"
+    config = {"rule": rule, "candidates": list(LR_CANDIDATES), "seed": 0}
+    record = {"config": config, "environment": environment(), "choices": choices}
+    write_json(RESULTS_DIR / "settings_selection.json", record)
 
 
 PARTS = {

@@ -1,10 +1,12 @@
 """The settings of the committed real-data runs (intense/repro/suites.py)."""
 
+import json
 from dataclasses import replace
 
 import pandas as pd
 import pytest
 
+from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
     LONGER_SEEDS,
     LONGER_TRAINING,
@@ -50,6 +52,9 @@ def test_each_methods_learning_rate_is_the_committed_selection(dataset):
     for method, lr in chosen.items():  # and the table's runs use it
         assert {c.lr for c in method_configs(dataset, (method,), seeds=2)} == {lr}
     assert base_config(dataset, model="unimodal", modality=1).lr == chosen["mnl"]
+    # and results/settings_selection.json, the file the book links, says the same
+    recorded = json.loads((RESULTS_DIR / "settings_selection.json").read_text())["choices"][dataset]
+    assert {m: c["chosen_lr"] for m, c in recorded.items()} == chosen
 
 
 def test_longer_training_changes_only_the_number_of_epochs():
