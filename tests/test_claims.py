@@ -8,6 +8,7 @@ from intense.repro.claims import (
     block_above,
     claims_side_by_side,
     informative_ranking,
+    larger_p_spreads,
     relevance_matches_unimodal,
     scoreboard,
     top_block_is,
@@ -34,6 +35,18 @@ def test_block_above_and_ranking():
     assert block_above(runs(rel), "1x2x3", "1x2", "x").outcome == NOT_REPRODUCED
     ordered = {str(m): 0.01 for m in range(1, 11)} | {"7": 0.5, "4": 0.3, "2": 0.15}
     assert informative_ranking(runs([ordered] * 10), "x").outcome == REPRODUCED
+
+
+
+def test_a_larger_p_spreading_the_scores_is_judged_on_effective_blocks_paired_by_seed():
+    sparse = runs([{"1": 0.7, "2": 0.2, "1x2": 0.1 + 0.01 * s} for s in range(6)])
+    even = runs([{"1": 0.34, "2": 0.33, "1x2": 0.33 + 0.01 * s} for s in range(6)])
+    assert larger_p_spreads(sparse, even, "x").outcome == REPRODUCED
+    assert larger_p_spreads(even, sparse, "x").outcome == NOT_REPRODUCED
+    # a seed counts only where both runs learned: 4 are too few
+    half = runs(list(even.relevance), learned=[True] * 4 + [False] * 2)
+    verdict = larger_p_spreads(sparse, half, "x")
+    assert verdict.outcome == INCONCLUSIVE and verdict.not_learned == 2
 
 
 def test_accuracy_claims_pair_methods_by_seed():
