@@ -37,7 +37,6 @@ def test_block_above_and_ranking():
     assert informative_ranking(runs([ordered] * 10), "x").outcome == REPRODUCED
 
 
-
 def test_a_larger_p_spreading_the_scores_is_judged_on_effective_blocks_paired_by_seed():
     sparse = runs([{"1": 0.7, "2": 0.2, "1x2": 0.1 + 0.01 * s} for s in range(6)])
     even = runs([{"1": 0.34, "2": 0.33, "1x2": 0.33 + 0.01 * s} for s in range(6)])
