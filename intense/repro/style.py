@@ -44,6 +44,7 @@ METHOD_COLOURS = {
 DATASET_NAMES = {
     "synthgene": "SynthGene",
     "synthgene-tri": "SynthGene-Tri",
+    "synthgene-parity": "SynthGene parity",
     "enrico": "ENRICO",
     "avmnist-rebuilt": "AV-MNIST (rebuilt)",
     "mfeat": "UCI mfeat",
