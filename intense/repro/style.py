@@ -7,7 +7,16 @@ from collections.abc import Iterable
 
 from ..blocks import interaction_blocks, split_block
 
-__all__ = ["METHOD_NAMES", "METHOD_COLOURS", "DATASET_NAMES", "display_name", "dataset_name", "block_labels", "palette"]
+__all__ = [
+    "METHOD_NAMES",
+    "METHOD_COLOURS",
+    "DATASET_NAMES",
+    "ENCODER_NAMES",
+    "display_name",
+    "dataset_name",
+    "block_labels",
+    "palette",
+]
 
 # code name (RunConfig.model) -> the name the book shows
 METHOD_NAMES = {
@@ -39,6 +48,14 @@ METHOD_COLOURS = {
     "unimodal": "#bcbd22",
 }
 
+
+# code name (RunConfig.encoder, intense.data.registry) -> the name the book shows
+ENCODER_NAMES = {
+    "sequence-cnn": "sequence CNN",
+    "lenet": "LeNet-style CNN",
+    "mlp": "MLP",
+    "gru": "GRU with BatchNorm",
+}
 
 # code name (RunConfig.dataset) -> the name the book shows
 DATASET_NAMES = {
