@@ -15,6 +15,7 @@ import pandas as pd
 
 from .analysis import relevance_spread
 from .store import RESULTS_DIR, load_runs
+from .style import dataset_name
 from .suites import LONGER_SEEDS, LONGER_TRAINING, SYNTHGENE_PS, longer_training_folder, synthgene_p_folder
 from .verdicts import Verdict, difference_verdict, mean_verdict, share_verdict
 
@@ -112,6 +113,7 @@ def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
     """Tables 1-2 on one data set: MNL and InTense above the interpretable baselines; InTense
     the most accurate interpretable method; InTense within 2 points of MulT (where run).
     Paired by seed; runs that did not learn count with their accuracy."""
+    dataset = dataset_name(dataset)
     acc = _by_seed(runs)  # a model without any accuracy gets an empty column
     acc = acc.reindex(columns=sorted(set(acc.columns) | {"mnl", "intense", "mro", "multiroute"}))
     complete = acc.dropna(subset=["mnl", "intense", "mro", "multiroute"])  # compare like with like
