@@ -12,6 +12,7 @@ __all__ = [
     "METHOD_COLOURS",
     "DATASET_NAMES",
     "ENCODER_NAMES",
+    "AGGREGATION_NAMES",
     "display_name",
     "dataset_name",
     "block_labels",
@@ -48,6 +49,14 @@ METHOD_COLOURS = {
     "unimodal": "#bcbd22",
 }
 
+
+# MultiRoute's aggregations of its routing coefficients (intense.baselines.routing.AGGREGATIONS)
+AGGREGATION_NAMES = {
+    "paper": "App. F.3's average",
+    "label": "routing to the label's concept",
+    "activation": "activation-weighted",
+    "contribution": "contribution to the class",
+}
 
 # code name (RunConfig.encoder, intense.data.registry) -> the name the book shows
 ENCODER_NAMES = {
