@@ -13,6 +13,7 @@ __all__ = [
     "DATASET_NAMES",
     "ENCODER_NAMES",
     "AGGREGATION_NAMES",
+    "REGIME_NAMES",
     "display_name",
     "dataset_name",
     "block_labels",
@@ -56,6 +57,12 @@ AGGREGATION_NAMES = {
     "label": "routing to the label's concept",
     "activation": "activation-weighted",
     "contribution": "contribution to the class",
+}
+
+# Fig. 7's regimes of the fusion layer (intense.repro.suites.FIG7_REGIMES)
+REGIME_NAMES = {
+    "eq3-penalty": "eq. 3's penalty",
+    "authors-code": "authors' code (no penalty, decay 0.01)",
 }
 
 # code name (RunConfig.encoder, intense.data.registry) -> the name the book shows
