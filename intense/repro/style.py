@@ -14,6 +14,7 @@ __all__ = [
     "ENCODER_NAMES",
     "AGGREGATION_NAMES",
     "REGIME_NAMES",
+    "LEARNING_NAMES",
     "display_name",
     "dataset_name",
     "block_labels",
@@ -63,6 +64,15 @@ AGGREGATION_NAMES = {
 REGIME_NAMES = {
     "eq3-penalty": "eq. 3's penalty",
     "authors-code": "authors' code (no penalty, decay 0.01)",
+}
+
+# the learning chapter's settings and arms (intense.repro.suites.LEARNING_SETTINGS, LEARNING_ARMS)
+LEARNING_NAMES = {
+    "parity12-m4-order4": "4 modalities, every order up to 4",
+    "parity12-m5-order3": "5 modalities, every order up to 3",
+    "batch-mean-lambda": "\u039b on the batch-mean loss",
+    "equal-norm": "\u039b on the batch-mean loss, equal initial block norms",
+    "eq3-lambda": "\u039b as eq. 3 writes it (summed loss)",
 }
 
 # code name (RunConfig.encoder, intense.data.registry) -> the name the book shows
