@@ -15,7 +15,7 @@ import pandas as pd
 
 from .analysis import relevance_spread
 from .store import RESULTS_DIR, load_runs
-from .style import dataset_name
+from .style import dataset_name, display_name
 from .suites import LONGER_SEEDS, LONGER_TRAINING, SYNTHGENE_PS, longer_training_folder, synthgene_p_folder
 from .verdicts import Verdict, difference_verdict, mean_verdict, share_verdict
 
@@ -159,7 +159,8 @@ def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str, margin: float =
     unpaired = int(acc[[a, b]].isna().any(axis=1).sum())
     if unpaired:
         claim = f"{claim} ({unpaired} seeds without both methods left out)"
-    return difference_verdict(f"{claim} ({a} minus {b}, points)", acc[a].to_dict(), acc[b].to_dict(), margin=margin)
+    difference = f"{display_name(a)} minus {display_name(b)}, points"
+    return difference_verdict(f"{claim} ({difference})", acc[a].to_dict(), acc[b].to_dict(), margin=margin)
 
 
 def relevance_matches_unimodal(
