@@ -4,7 +4,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py            # everything
     python experiments/real_world.py mfeat      # one part (see PARTS)
     python experiments/real_world.py select     # the runs that choose each method's lr
-    python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 5 seeds
+    python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 10 seeds
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
 

@@ -30,7 +30,7 @@ METHOD_NAMES = {
     "mro": "MRO",
     "mnl": "MNL",
     "intense": "InTense",
-    "intense-naive": "InTense, naive normalisation",
+    "intense-naive": "InTense, all-factor VBN",
     "intense-naive-pairwise": "InTense, iterated pairwise VBN",
     "intense-plain": "InTense, no normalisation",
     "unimodal": "unimodal",
@@ -39,7 +39,7 @@ METHOD_NAMES = {
 # InTense is blue in every figure; its ablations in warm colours; baselines in greys and greens
 METHOD_COLOURS = {
     "InTense": "#1f77b4",
-    "InTense, naive normalisation": "#ff7f0e",
+    "InTense, all-factor VBN": "#ff7f0e",
     "InTense, iterated pairwise VBN": "#d62728",
     "InTense, no normalisation": "#8c564b",
     "MNL": "#17becf",
