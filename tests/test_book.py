@@ -80,7 +80,9 @@ const done = arguments[arguments.length - 1];
 const ready = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
 ready.then(() => {
   const article = document.querySelector("article") || document.querySelector("main") || document.body;
-  const column = article.getBoundingClientRect();
+  // the column a reader sees: the article, or the window where the article is wider
+  const box = article.getBoundingClientRect();
+  const column = {left: box.left, right: Math.min(box.right, document.documentElement.clientWidth)};
   const text = (() => {
     const copy = article.cloneNode(true);
     copy.querySelectorAll("pre, code, .highlight, mjx-container, script, style").forEach(e => e.remove());
@@ -99,6 +101,16 @@ ready.then(() => {
     const box = e.getBoundingClientRect();
     return box.right > column.right + 1 || e.scrollWidth > e.clientWidth + 1;
   }).map(e => e.textContent.slice(0, 80));
+  // a table wider than the column must sit in a box that scrolls sideways, not be cut off
+  const scrollsInColumn = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX)
+    && e.getBoundingClientRect().right <= column.right + 1;
+  const tables = Array.from(article.querySelectorAll("table")).filter(t => {
+    if (t.getBoundingClientRect().right <= column.right + 1) return false;
+    for (let e = t.parentElement; e && e !== article; e = e.parentElement) {
+      if (scrollsInColumn(e)) return false;
+    }
+    return true;
+  }).map(t => t.textContent.slice(0, 60));
   // printed lines and warnings must wrap: nobody scrolls sideways to read one
   const warnings = Array.from(document.querySelectorAll("div.output.stderr pre, div.output.stream pre"))
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80));
@@ -106,7 +118,7 @@ ready.then(() => {
     .filter(n => !n.startsWith("file:") && !n.startsWith("data:") && !n.startsWith("blob:"));
   done({
     errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent),
-    raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings,
+    raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings, tables: tables,
     network: network,
   });
 });
@@ -172,8 +184,9 @@ def test_every_page_renders_for_a_reader(browser, built_book):
 @pytest.mark.slow
 def test_broken_equations_are_caught(browser, built_book, tmp_path):
     """The check itself can fail: a brace left open leaves TeX unrendered, a \\tag inside a
-    split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, and a
-    warning that does not wrap runs past its box."""
+    split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, a
+    warning that does not wrap runs past its box, and a table wider than the column outside a
+    scrolling box is cut off."""
     broken = tmp_path / "html"
     shutil.copytree(built_book, broken)
     page = broken / "book" / "mnl.html"
@@ -184,7 +197,11 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     page = broken / "book" / "deviations.html"
     unwrapped = '<div class="output stderr"><pre style="white-space:pre">' + "stale " * 400 + "</pre></div>"
     page.write_text(page.read_text().replace("</article>", unwrapped + "</article>", 1))
+    page = broken / "book" / "synthetic.html"
+    wide = '<table style="width:3000px"><tr><td>cut off</td></tr></table>'
+    page.write_text(page.read_text().replace("</article>", wide + "</article>", 1))
     problems = inspect_pages(browser, broken, widths=(1280,))
     assert problems.get("book/mnl.html at 1280 px", {}).get("raw")
     assert "tag" in " ".join(problems.get("book/intense.html at 1280 px", {}).get("errors", []))
     assert problems.get("book/deviations.html at 1280 px", {}).get("warnings")
+    assert problems.get("book/synthetic.html at 1280 px", {}).get("tables")

@@ -66,10 +66,10 @@ def test_claims_side_by_side_say_where_a_protocol_flips_a_verdict():
     first = pd.DataFrame(rows)
     second = first.assign(test_accuracy=first.test_accuracy.where(first.model != "intense", 0.71))
     table = claims_side_by_side("d", {"first": first, "second": second})
-    assert list(table.columns) == ["claim", "first", "second", "flips"]
-    assert list(table.flips) == ["yes", "yes"]  # InTense falls below MNL and MultiRoute
+    assert list(table.columns) == ["claim", "first", "second", "outcome differs"]
+    assert list(table["outcome differs"]) == ["yes", "yes"]  # InTense falls below MNL and MultiRoute
     assert table.second.iloc[1].startswith("NOT REPRODUCED")
-    assert list(claims_side_by_side("d", {"a": first, "b": first}).flips) == ["", ""]
+    assert list(claims_side_by_side("d", {"a": first, "b": first})["outcome differs"]) == ["no", "no"]
 
 
 def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():

@@ -11,6 +11,7 @@ from intense.repro.verdicts import (
     NOT_REPRODUCED,
     REPRODUCED,
     bootstrap_interval,
+    decimals,
     difference_verdict,
     mean_verdict,
     share_verdict,
@@ -82,6 +83,15 @@ def test_mean_verdict_and_bootstrap_interval():
     assert low < 3.0 < high and 1.0 <= low and high <= 5.0
     assert mean_verdict("rho > 0.7", [0.9, 0.85, 0.95, 0.9, 0.88], line=0.7).outcome == REPRODUCED
     assert math.isnan(bootstrap_interval([])[0])
+
+
+def test_a_mean_and_its_interval_are_written_with_one_number_of_decimals():
+    assert decimals(-3.06, 0.757) == 1  # width 3.8: "-3.1 to 0.8"
+    assert decimals(0.32, 0.801) == 2  # width 0.48
+    assert decimals(0.74, 12.1) == 1 and decimals(0.0, 1e-9) == 4 and decimals(1.0, 1.0) == 2
+    verdict = mean_verdict("rho > 0.7", [0.9, 0.85, 0.95, 0.9, 0.88], line=0.7)
+    low, high = verdict.interval  # width about 0.06: three decimals
+    assert f"mean {verdict.estimate:.3f} over 5 seeds, 95 % interval {low:.3f} to {high:.3f}" in verdict.details()
 
 
 def test_learned_means_clearly_above_chance():

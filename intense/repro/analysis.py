@@ -54,8 +54,9 @@ def accuracy_summary(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def mean_sd(mean: float, sd: float | None) -> str:
-    """ "72.4 ± 0.5" (or "72.4" without a reported sd)."""
-    return f"{mean:.1f}" if sd is None or pd.isna(sd) else f"{mean:.1f} ± {sd:.1f}"
+    """ "72.4 ± 0.5" (or "72.4" without a reported sd), with no-break spaces: a table cell
+    never splits it."""
+    return f"{mean:.1f}" if sd is None or pd.isna(sd) else f"{mean:.1f}\u00a0±\u00a0{sd:.1f}"
 
 
 def by_aggregation(runs: pd.DataFrame, how: str) -> pd.DataFrame:

@@ -140,13 +140,13 @@ def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
 def claims_side_by_side(dataset: str, protocols: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every accuracy claim on `dataset` (`accuracy_claims`) under each protocol's runs (e.g.
     two model-selection rules, or two training lengths): outcome and estimate per protocol, and
-    whether the outcomes differ."""
+    whether the outcomes differ ("outcome differs": yes or no)."""
     verdicts = {name: accuracy_claims(runs, dataset) for name, runs in protocols.items()}
     rows = []
     for same_claim in zip(*verdicts.values()):
         row = {"claim": same_claim[0].claim}
         row |= {name: f"{v.outcome} ({v.estimate:.2f})" for name, v in zip(verdicts, same_claim)}
-        row["flips"] = "yes" if len({v.outcome for v in same_claim}) > 1 else ""
+        row["outcome differs"] = "yes" if len({v.outcome for v in same_claim}) > 1 else "no"
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -81,6 +81,7 @@ ENCODER_NAMES = {
     "lenet": "LeNet-style CNN",
     "mlp": "MLP",
     "gru": "GRU with BatchNorm",
+    "transformer": "Transformer",
 }
 
 # code name (RunConfig.dataset) -> the name the book shows
@@ -91,6 +92,11 @@ DATASET_NAMES = {
     "enrico": "ENRICO",
     "avmnist-rebuilt": "AV-MNIST (rebuilt)",
     "mfeat": "UCI mfeat",
+    "avmnist": "AV-MNIST",
+    "mosi": "CMU-MOSI",
+    "mosei": "CMU-MOSEI",
+    "humor": "UR-FUNNY",
+    "sarcasm": "MUStARD",
 }
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "INCONCLUSIVE",
     "MIN_SEEDS",
     "Verdict",
+    "decimals",
     "wilson_interval",
     "bootstrap_interval",
     "share_verdict",
@@ -75,7 +76,10 @@ class Verdict:
         if self.rule.startswith("share"):
             found = f"holds in {self.holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
         else:
-            found = f"mean {self.estimate:.3g} over {self.seeds} {self.unit}, 95 % interval {low:.3g} to {high:.3g}"
+            d = decimals(low, high)
+            found = (
+                f"mean {self.estimate:.{d}f} over {self.seeds} {self.unit}, 95 % interval {low:.{d}f} to {high:.{d}f}"
+            )
         return f"{found}{apart}{why}" + (f"; rule: {self.rule}" if rule else "")
 
     def __str__(self) -> str:
@@ -88,6 +92,15 @@ class Verdict:
             f'white-space:normal;overflow-wrap:anywhere"><b style="color:{colour}">{self.outcome}</b> '
             f"{html.escape(self.claim)}<br><small>{html.escape(self.details())}</small></div>"
         )
+
+
+def decimals(low: float, high: float) -> int:
+    """Decimals that show an interval's width to two significant digits (1 to 4): one format
+    for its mean and both ends ("-1.0, -3.1 to 0.8", not "-1.03, -3.06 to 0.757")."""
+    width = abs(high - low)
+    if not math.isfinite(width) or width == 0:
+        return 2
+    return min(4, max(1, 1 - math.floor(math.log10(width))))
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
