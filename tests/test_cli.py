@@ -55,6 +55,12 @@ def test_sweep_skips_finished_runs_and_redoes_missing_ones(tmp_path, capsys):
     assert "test" in json.loads((tmp_path / "synthgene_mnl_seed0.json").read_text())
 
 
+def test_max_samples_keeps_at_most_that_many_of_each_split(tmp_path):
+    out = tmp_path / "run.json"
+    assert cli("train --dataset synthgene-tri --max-samples 12 --output", str(out), *SMALL) == 0
+    assert json.loads(out.read_text())["sizes"] == {"train": 12, "val": 12, "test": 12}  # of 120, 20, 20
+
+
 def test_clear_errors(tmp_path, capsys):
     out = str(tmp_path / "x.json")
     assert cli("train --model unimodal --output", out, *SMALL) == 2
@@ -66,6 +72,8 @@ def test_clear_errors(tmp_path, capsys):
     if not torch.cuda.is_available():
         assert cli("train --device cuda --output", out, *SMALL) == 2
         assert "no CUDA GPU" in capsys.readouterr().err
+    assert cli("train --max-samples 0 --output", out, *SMALL) == 2
+    assert "max_samples must be at least 1" in capsys.readouterr().err
     assert cli("sweep --seeds 0-x --out-dir", str(tmp_path), *SMALL) == 2
     assert "cannot read seeds" in capsys.readouterr().err
     with pytest.raises(SystemExit):

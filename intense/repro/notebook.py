@@ -43,8 +43,9 @@ __all__ = [
 ]
 
 MODES = ("results", "smoke", "full")
-# a smoke run: few samples (synthetic data) and one epoch, one seed
-SMOKE: dict[str, Any] = {"n_samples": 200, "epochs": 1}
+# a smoke run: one seed, one epoch, 200 samples generated (synthetic data) and at most 200
+# samples of each split (every data set)
+SMOKE: dict[str, Any] = {"n_samples": 200, "max_samples": 200, "epochs": 1}
 
 
 # how a full run's sweep is spread (see intense.runs.sweep.sweep); smoke runs stay in-process

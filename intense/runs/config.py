@@ -111,6 +111,9 @@ class RunConfig:
     )
     modality: int | None = setting(None, "unimodal model: the modality to train on (1-based)", type=int)
     data_seed: int = setting(0, "seed of the generated data set and its train/val/test split", type=int)
+    max_samples: int | None = setting(
+        None, "use at most this many samples of each split, evenly spaced over it (quick checks)", type=int
+    )
     data_root: str | None = setting(None, "folder of the real data sets (default: $INTENSE_DATA, else ../shared/data)")
     learned_above: float | None = setting(
         TrainConfig.learned_above,
@@ -125,6 +128,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.reg_param is not None and not self.reg_param >= 0:
             raise ValueError(f"reg_param must be >= 0 (or unset for eq. 3's reading), got {self.reg_param}")
+        if self.max_samples is not None and self.max_samples < 1:
+            raise ValueError(f"max_samples must be at least 1 (or unset for every sample), got {self.max_samples}")
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose from {sorted(DATASETS)}")
         if self.model not in MODELS:

@@ -127,13 +127,19 @@ def run(config: RunConfig, output: str | Path | None = None, save_model: str | P
 
 
 def run_splits(config: RunConfig) -> Splits:
-    """The data splits a run of `config` trains and evaluates on (a unimodal model's: one modality)."""
+    """The data splits a run of `config` trains and evaluates on (a unimodal model's: one
+    modality; at most `max_samples` of each split, evenly spaced over it)."""
     splits = load_splits(config)
     if config.model == "unimodal":
         n = len(splits["train"].modalities)
         if not 1 <= config.modality <= n:
             raise ValueError(f"--modality must lie in 1..{n}, got {config.modality}")
         splits = {k: v.select([config.modality]) for k, v in splits.items()}
+    if config.max_samples is not None:
+        splits = {
+            k: v.subset(torch.linspace(0, len(v) - 1, min(len(v), config.max_samples)).round().long())
+            for k, v in splits.items()
+        }
     return splits
 
 
