@@ -42,7 +42,7 @@ def test_seeds_that_did_not_learn_are_counted_apart():
     learned_flags = [True] * 6 + [False] * 4  # the failures are the unlearned seeds
     verdict = share_verdict("x", holds, learned_flags)
     assert (verdict.seeds, verdict.not_learned, verdict.estimate) == (6, 4, 1.0)
-    assert verdict.outcome == REPRODUCED and "4 seed(s) did not learn" in str(verdict)
+    assert verdict.outcome == REPRODUCED and "4 seeds did not learn" in str(verdict)
     assert verdict.holds == 6
 
 

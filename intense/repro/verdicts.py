@@ -71,7 +71,8 @@ class Verdict:
         if self.rule.startswith("deterministic"):
             return self.rule
         low, high = self.interval
-        apart = f"; {self.not_learned} seed(s) did not learn the task" if self.not_learned else ""
+        seeds = "seed" if self.not_learned == 1 else "seeds"
+        apart = f"; {self.not_learned} {seeds} did not learn the task" if self.not_learned else ""
         why = f"; {self.reason}" if self.reason else ""
         if self.rule.startswith("share"):
             found = f"holds in {self.holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
