@@ -45,7 +45,7 @@ def test_learning_curves_draw_one_line_per_method_in_its_colour_and_mark_an_epoc
     runs = pd.DataFrame([{"model": m, "seed": s, "history": history} for m in ("mnl", "intense") for s in (0, 1)])
     fig = learning_curves(runs, mark=3)
     loss, accuracy = fig.axes
-    assert [t.get_text() for t in accuracy.get_legend().texts] == ["MNL", "InTense"]
+    assert [t.get_text() for t in loss.get_legend().texts] == ["MNL", "InTense"]  # beside the top panel
     assert {line.get_color() for line in loss.lines[:2]} == {"#17becf", "#1f77b4"}
     assert [line.get_xdata()[0] for line in loss.lines if line.get_linestyle() == "--"] == [3]
     plt.close(fig)

@@ -67,7 +67,8 @@ def learning_curves(runs: pd.DataFrame, metrics: Sequence[str] = tuple(CURVE_LAB
         {"method": display_name(run.model), "seed": run.seed, **h} for run in runs.itertuples() for h in run.history
     ]
     curves = pd.DataFrame(rows)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+    # one panel per row, at the book's column width: legible without zooming
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(8, 3.4 * len(metrics)), squeeze=False, sharex=True)
     for ax, metric in zip(axes.ravel(), metrics):
         sns.lineplot(
             data=curves,
@@ -77,13 +78,13 @@ def learning_curves(runs: pd.DataFrame, metrics: Sequence[str] = tuple(CURVE_LAB
             errorbar=("pi", 100),
             ax=ax,
             palette=palette(curves.method),
-            legend=ax is axes.ravel()[-1],
+            legend=ax is axes.ravel()[0],
         )
         if mark is not None:
             ax.axvline(mark, color="grey", linestyle="--", linewidth=1)
         ax.set_ylabel(CURVE_LABELS.get(metric, metric))
         if "loss" in metric:  # early epochs' losses would flatten the rest
             ax.set_yscale("log")
-    axes.ravel()[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    axes.ravel()[0].legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
     fig.tight_layout()
     return fig

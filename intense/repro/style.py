@@ -44,9 +44,9 @@ METHOD_COLOURS = {
     "InTense, no normalisation": "#8c564b",
     "MNL": "#17becf",
     "MultiRoute": "#2ca02c",
-    "MRO": "#98df8a",
-    "LF-Concat": "#7f7f7f",
-    "TF Network": "#c7c7c7",
+    "MRO": "#e377c2",
+    "LF-Concat": "#636363",
+    "TF Network": "#bdbdbd",
     "MulT": "#9467bd",
     "unimodal": "#bcbd22",
 }
