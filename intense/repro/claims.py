@@ -249,7 +249,7 @@ def scoreboard(results: Path = RESULTS_DIR) -> Scoreboard:
             top_block_is(tri[tri.model == "intense"], "1x2", "Fig. 4"),
         ),
         Row(
-            "Multimodal Routing's scores favour M1xM2xM3 (SynthGene-Tri)",
+            "MultiRoute's scores favour M1xM2xM3 (SynthGene-Tri)",
             "Fig. 4: biased towards M1xM2xM3",
             "notebooks/fig4_synthgene_tri",
             top_block_is(tri[tri.model == "multiroute"], "1x2x3", "Fig. 4, MultiRoute"),
