@@ -7,6 +7,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 10 seeds
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
+    python experiments/real_world.py parity3-levers [LEVER ...]  # the order-3 parity, by lever
 
 After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
 checks the two agree) before running the rest; "select" also writes every choice, with the
@@ -23,6 +24,7 @@ from intense.repro.suites import (
     FIG7_LRS,
     LONGER_TRAINING,
     LR_CANDIDATES,
+    PARITY3_LEVERS,
     SELECTED,
     SYNTHGENE_PS,
     fig4_multiroute_configs,
@@ -31,6 +33,8 @@ from intense.repro.suites import (
     longer_training_configs,
     longer_training_folder,
     method_configs,
+    parity3_lever_configs,
+    parity3_lever_folder,
     select_lr,
     selection_configs,
     selection_dir,
@@ -43,6 +47,9 @@ from intense.runs import sweep
 from intense.runs.record import environment, write_json
 
 WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
+# parity3-levers: only the levers named (default: all; two drivers given different levers run
+# side by side, as each lever has its own folder)
+LEVERS = [a for a in sys.argv[1:] if a in PARITY3_LEVERS] or list(PARITY3_LEVERS)
 
 
 def fig4() -> None:
@@ -88,6 +95,10 @@ PARTS = {
         part(synthgene_p_configs(p, 10)[s : s + 2], synthgene_p_folder(p))
         for s in range(0, 10, 2)
         for p in SYNTHGENE_PS
+    ],
+    "parity3-levers": lambda: [
+        part(parity3_lever_configs(lever, PARITY3_LEVERS[lever]["seeds"]), parity3_lever_folder(lever))
+        for lever in LEVERS
     ],
     "mfeat": lambda: part(method_configs("mfeat"), "mfeat"),
     "enrico": lambda: part(method_configs("enrico"), "enrico"),

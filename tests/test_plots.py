@@ -6,7 +6,7 @@ import pytest
 
 from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread
 from intense.repro.plots import label_points, learning_curves, relevance_bars
-from intense.repro.style import block_labels, dataset_name
+from intense.repro.style import block_label, block_labels, dataset_name
 
 
 def test_labels_of_points_close_together_are_stacked_apart_and_lone_ones_stay_put():
@@ -68,8 +68,10 @@ def test_relevance_spread_rescales_to_one_and_counts_blocks_by_entropy():
     assert spread["top interaction"].tolist() == pytest.approx([0.0, 0.25])
 
 
-def test_interactions_are_written_with_a_multiplication_sign_between_their_modalities():
-    assert block_labels(["1", "2", "1x2", "1x2"]) == {"1": "1", "2": "2", "1x2": "1 \u00d7 2"}
+def test_blocks_are_written_as_the_prose_writes_them():
+    # numbered (synthetic) modalities are M1, M2, ... and their interactions M1×M2
+    assert block_labels(["1", "2", "1x2", "1x2"]) == {"1": "M1", "2": "M2", "1x2": "M1\u00d7M2"}
+    assert block_label(["1", "2", "3"]) == "M1\u00d7M2\u00d7M3"
     # mfeat's "pix" keeps its x; "pixxzer" is pix with zer
     assert block_labels(["pix", "zer", "pixxzer"])["pixxzer"] == "pix \u00d7 zer"
     assert dataset_name("avmnist-rebuilt") == "AV-MNIST (rebuilt)" and dataset_name("other") == "other"

@@ -243,32 +243,32 @@ def scoreboard(results: Path = RESULTS_DIR) -> Scoreboard:
             relevance_tracks_accuracy(fig3[fig3.model == "mnl"], fig3[fig3.model == "unimodal"], "Fig. 3"),
         ),
         Row(
-            "InTense gives the XOR pair M1xM2 the highest relevance (SynthGene-Tri)",
-            "Fig. 4: M1xM2 highest",
+            "InTense gives the XOR pair M1×M2 the highest relevance (SynthGene-Tri)",
+            "Fig. 4: M1×M2 highest",
             "notebooks/fig4_synthgene_tri",
             top_block_is(tri[tri.model == "intense"], "1x2", "Fig. 4"),
         ),
         Row(
-            "MultiRoute's scores favour M1xM2xM3 (SynthGene-Tri)",
-            "Fig. 4: biased towards M1xM2xM3",
+            "MultiRoute's scores favour M1×M2×M3 (SynthGene-Tri)",
+            "Fig. 4: biased towards M1×M2×M3",
             "notebooks/fig4_synthgene_tri",
             top_block_is(tri[tri.model == "multiroute"], "1x2x3", "Fig. 4, MultiRoute"),
         ),
         Row(
-            "Without IterBN (the paper's iterated pairwise normalisation) relevance shifts to M1xM2xM3",
-            "Fig. 7: biased towards M1xM2xM3",
+            "Without IterBN (the paper's iterated pairwise normalisation) relevance shifts to M1×M2×M3",
+            "Fig. 7: biased towards M1×M2×M3",
             "notebooks/fig7_ablation",
             block_above(tri[tri.model == "intense-naive-pairwise"], "1x2x3", "1x2", "Fig. 7, iterated pairwise"),
         ),
         Row(
-            "Without IterBN (VBN of the factors, full product, VBN) relevance shifts to M1xM2xM3",
-            "Fig. 7: biased towards M1xM2xM3",
+            "Without IterBN (VBN of the factors, full product, VBN) relevance shifts to M1×M2×M3",
+            "Fig. 7: biased towards M1×M2×M3",
             "notebooks/fig7_ablation",
             block_above(tri[tri.model == "intense-naive"], "1x2x3", "1x2", "Fig. 7, naive"),
         ),
         Row(
             "Beyond the paper: the model's behaviour (largest Moebius interaction) also singles out "
-            "M1xM2 (SynthGene-Tri, InTense)",
+            "M1×M2 (SynthGene-Tri, InTense)",
             "—",
             "notebooks/audit",
             share_verdict(

@@ -17,7 +17,9 @@ __all__ = [
     "LEARNING_NAMES",
     "display_name",
     "dataset_name",
+    "block_label",
     "block_labels",
+    "modality_label",
     "palette",
 ]
 
@@ -105,15 +107,29 @@ def dataset_name(dataset: str) -> str:
     return DATASET_NAMES.get(dataset, dataset)
 
 
+def modality_label(modality: str) -> str:
+    """How the book writes one modality: numbered modalities (the synthetic data's "1", "2",
+    ...) as M1, M2, ...; named ones as they are."""
+    return f"M{modality}" if modality.isdigit() else modality
+
+
+def block_label(modalities: Iterable[str]) -> str:
+    """How the book writes the interaction of these modalities: numbered ones joined by a
+    multiplication sign ("M1\u00d7M2", as in the prose), named ones with spaces around it
+    ("screenshot \u00d7 wireframe")."""
+    labels = [modality_label(m) for m in modalities]
+    sign = "\u00d7" if all(m.isdigit() for m in modalities) else " \u00d7 "
+    return sign.join(labels)
+
+
 def block_labels(blocks: Iterable[str]) -> dict[str, str]:
-    """How the book writes each of a model's blocks: modalities as they are, interactions with
-    a multiplication sign between their modalities ("screenshotxwireframe" -> "screenshot x
-    wireframe" with the sign; mfeat's modality "pix" keeps its x). `blocks` are all the blocks
-    of one model, modalities included, as `intense.blocks.block_name` writes them."""
+    """How the book writes each of a model's blocks (`modality_label`, `block_label`; mfeat's
+    modality "pix" keeps its x). `blocks` are all the blocks of one model, modalities
+    included, as `intense.blocks.block_name` writes them."""
     blocks = list(dict.fromkeys(blocks))
     interactions = interaction_blocks(blocks)
     modalities = [b for b in blocks if b not in interactions]
-    return {b: " \u00d7 ".join(split_block(b, modalities)) if b in interactions else b for b in blocks}
+    return {b: block_label(split_block(b, modalities)) if b in interactions else modality_label(b) for b in blocks}
 
 
 def display_name(method: str) -> str:

@@ -50,6 +50,9 @@ __all__ = [
     "LEARNING_SETTINGS",
     "LEARNING_ARMS",
     "learning_configs",
+    "PARITY3_LEVERS",
+    "parity3_lever_folder",
+    "parity3_lever_configs",
 ]
 
 METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
@@ -235,5 +238,36 @@ def learning_configs(setting: str, arm: str, seeds: int) -> list[RunConfig]:
         progress=False,
         **LEARNING_SETTINGS[setting],
         **LEARNING_ARMS[arm],
+    )
+    return [with_overrides(base, seed=s) for s in range(seeds)]
+
+
+# --- the order-3 parity (notebooks/parity3.ipynb): what it would take to learn it ---
+
+# InTense with one lever pulled, at `seeds` seeds each: more samples with less capacity
+# (interactions up to order 3, a smaller projection), fewer competing blocks (the three-way
+# blocks only; the true block with the pairs of its modalities), and the true block alone (no
+# other interaction to fit noise with), with more samples or a slower schedule
+PARITY3_LEVERS: dict[str, dict] = {
+    "4x-samples-order3": {"seeds": 1, "n_samples": 40_000, "max_order": 3},
+    "4x-samples-order3-dim4": {"seeds": 1, "n_samples": 40_000, "max_order": 3, "tf_latent_dim": 4},
+    "4x-samples-triples": {"seeds": 1, "n_samples": 40_000, "interactions": ["123", "124", "134", "234"]},
+    "4x-samples-true-block-and-pairs": {"seeds": 1, "n_samples": 40_000, "interactions": ["12", "13", "23", "123"]},
+    "true-block-only": {"seeds": 1, "interactions": ["123"]},
+    "true-block-only-4x-samples": {"seeds": 1, "interactions": ["123"], "n_samples": 40_000},
+    "true-block-only-slow": {"seeds": 1, "interactions": ["123"], "lr": 1e-3, "scheduler_gamma": 1.0, "epochs": 40},
+}
+
+
+def parity3_lever_folder(lever: str) -> str:
+    """The results folder of one lever, relative to results/."""
+    return f"synthgene-parity3-levers/{lever}"
+
+
+def parity3_lever_configs(lever: str, seeds: int) -> list[RunConfig]:
+    """InTense on the parity of M1, M2 and M3 among 4 modalities, with one lever pulled."""
+    settings = {k: v for k, v in PARITY3_LEVERS[lever].items() if k != "seeds"}
+    base = RunConfig.for_dataset(
+        "synthgene-parity", n_modalities=4, interacting=[1, 2, 3], model="intense", progress=False, **settings
     )
     return [with_overrides(base, seed=s) for s in range(seeds)]

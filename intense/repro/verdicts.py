@@ -3,7 +3,7 @@
 A claim is checked over seeds, and only over the seeds whose run learned the task (see
 `intense.train.learned`); the others are counted and reported apart, never silently mixed in.
 
-- **A claim about each seed** ("M1xM2 is the most relevant block"): the share of learned
+- **A claim about each seed** ("M1×M2 is the most relevant block"): the share of learned
   seeds where it holds, with a 95 % Wilson score interval. REPRODUCED when the whole interval
   lies above `line` (default 1/2: the claim holds in most seeds), NOT REPRODUCED when it lies
   below, INCONCLUSIVE when it straddles the line.
