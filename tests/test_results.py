@@ -1,6 +1,7 @@
 """The committed full-run results are complete records of 10 seeds, as the book expects
 (MulT: `MULT_SEEDS`; the pilot runs in results/learning/ have fewer, the same number in every
-arm; the learning-rate selection runs one seed)."""
+arm; the learning-rate selection runs one seed; each lever of the order-3 parity its own
+number)."""
 
 import json
 from collections import Counter
@@ -15,19 +16,18 @@ from intense.repro.suites import (
     LONGER_SEEDS,
     LONGER_TRAINING,
     MULT_SEEDS,
-    SYNTHGENE_PS,
+    PARITY3_LEVERS,
     fig7_folder,
     longer_training_folder,
-    synthgene_p_folder,
+    parity3_lever_folder,
 )
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
-# InTense on SynthGene at each p: a sweep still under way, two seeds at a time for every p
-P_FOLDERS = [RESULTS / synthgene_p_folder(p) for p in SYNTHGENE_PS]
+LEVER_FOLDERS = [RESULTS / parity3_lever_folder(lever) for lever in PARITY3_LEVERS]
 RUN_FOLDERS = sorted(
     p
     for p in RESULTS.iterdir()
-    if p.is_dir() and p.name != "learning" and not p.name.endswith("-selection") and p not in P_FOLDERS
+    if p.is_dir() and p.name not in ("learning", LEVER_FOLDERS[0].parent.name) and not p.name.endswith("-selection")
 )
 PILOT_FOLDERS = sorted(p for p in (RESULTS / "learning").iterdir() if p.is_dir())
 # the runs that chose each method's learning rate: one per method and candidate, seed 0
@@ -52,7 +52,9 @@ def test_every_notebook_results_folder_is_committed():
     } <= names
 
 
-@pytest.mark.parametrize("folder", RUN_FOLDERS + PILOT_FOLDERS + SELECTION_FOLDERS + P_FOLDERS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "folder", RUN_FOLDERS + PILOT_FOLDERS + SELECTION_FOLDERS + LEVER_FOLDERS, ids=lambda p: p.name
+)
 def test_run_records_are_complete_and_cover_ten_seeds(folder):
     seeds = Counter()
     for path in folder.glob("*.json"):
@@ -70,9 +72,8 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
         assert seeds and min(seeds.values()) >= 4, dict(seeds)
     elif folder in SELECTION_FOLDERS:
         assert seeds and all(n == 1 for n in seeds.values()), dict(seeds)
-    elif folder in P_FOLDERS:  # under way: the same whole pairs of seeds at every p
-        counts = {len(list(f.glob("*.json"))) for f in P_FOLDERS}
-        assert len(counts) == 1 and min(counts) >= 2 and min(counts) % 2 == 0, counts
+    elif folder in LEVER_FOLDERS:
+        assert seeds and all(n == PARITY3_LEVERS[folder.name]["seeds"] for n in seeds.values()), dict(seeds)
     else:
         assert seeds and all(n == expected_seeds(folder.name, m) for (m, _), n in seeds.items()), dict(seeds)
 

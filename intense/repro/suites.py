@@ -51,6 +51,7 @@ __all__ = [
     "LEARNING_ARMS",
     "learning_configs",
     "PARITY3_LEVERS",
+    "PARITY3_WITH_PAIRS",
     "parity3_lever_folder",
     "parity3_lever_configs",
 ]
@@ -258,6 +259,8 @@ PARITY3_LEVERS: dict[str, dict] = {
     "true-block-only-4x-samples": {"seeds": 1, "interactions": ["123"], "n_samples": 40_000},
     "true-block-only-slow": {"seeds": 1, "interactions": ["123"], "lr": 1e-3, "scheduler_gamma": 1.0, "epochs": 40},
 }
+# the lever whose runs the chapter and the scoreboard judge
+PARITY3_WITH_PAIRS = "4x-samples-true-block-and-pairs"
 
 
 def parity3_lever_folder(lever: str) -> str:
