@@ -96,10 +96,7 @@ PARTS = {
         for s in range(0, 10, 2)
         for p in SYNTHGENE_PS
     ],
-    "parity3-levers": lambda: [
-        part(parity3_lever_configs(lever, PARITY3_LEVERS[lever]["seeds"]), parity3_lever_folder(lever))
-        for lever in LEVERS
-    ],
+    "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
     "mfeat": lambda: part(method_configs("mfeat"), "mfeat"),
     "enrico": lambda: part(method_configs("enrico"), "enrico"),
     "avmnist-rebuilt": lambda: part(method_configs("avmnist-rebuilt"), "avmnist-rebuilt"),

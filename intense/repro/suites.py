@@ -268,9 +268,11 @@ def parity3_lever_folder(lever: str) -> str:
     return f"synthgene-parity3-levers/{lever}"
 
 
-def parity3_lever_configs(lever: str, seeds: int) -> list[RunConfig]:
-    """InTense on the parity of M1, M2 and M3 among 4 modalities, with one lever pulled."""
-    settings = {k: v for k, v in PARITY3_LEVERS[lever].items() if k != "seeds"}
+def parity3_lever_configs(lever: str) -> list[RunConfig]:
+    """InTense on the parity of M1, M2 and M3 among 4 modalities, with one lever pulled, at the
+    lever's seeds."""
+    settings = dict(PARITY3_LEVERS[lever])
+    seeds = settings.pop("seeds")
     base = RunConfig.for_dataset(
         "synthgene-parity", n_modalities=4, interacting=[1, 2, 3], model="intense", progress=False, **settings
     )
