@@ -3,7 +3,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
 
     python experiments/real_world.py            # everything
     python experiments/real_world.py mfeat      # one part (see PARTS)
-    python experiments/real_world.py select     # the runs that choose each method's lr
+    python experiments/real_world.py select [LR ...]  # the runs that choose each method's lr
     python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 10 seeds
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
@@ -17,6 +17,7 @@ validation losses behind it, to results/settings_selection.json.
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
@@ -41,6 +42,7 @@ from intense.repro.suites import (
     selection_runs,
     synthgene_p_configs,
     synthgene_p_folder,
+    table_methods,
     unimodal_configs,
 )
 from intense.runs import sweep
@@ -50,6 +52,9 @@ WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.a
 # parity3-levers: only the levers named (default: all; two drivers given different levers run
 # side by side, as each lever has its own folder)
 LEVERS = [a for a in sys.argv[1:] if a in PARITY3_LEVERS] or list(PARITY3_LEVERS)
+# select: only the candidate learning rates named (default: all; drivers given different rates
+# run side by side, as each rate has its own folder)
+LRS = [lr for lr in LR_CANDIDATES if f"{lr:g}" in sys.argv[1:]] or list(LR_CANDIDATES)
 
 
 def fig4() -> None:
@@ -64,13 +69,21 @@ def part(configs, folder: str) -> None:
     sweep(configs, RESULTS_DIR / folder, workers=WORKERS)
 
 
+def table(dataset: str) -> None:
+    part(method_configs(dataset, table_methods(dataset)), dataset)
+
+
 def select() -> None:
-    """Run the selection runs, then write every choice with the validation losses behind it to
-    results/settings_selection.json."""
+    """Run the selection runs (at `LRS`), then, once every candidate's runs are in, write every
+    choice with the validation losses behind it to results/settings_selection.json."""
+    for dataset in SELECTED:
+        for lr in LRS:
+            sweep(selection_configs(dataset, lr), selection_dir(dataset, lr), workers=WORKERS)
+    if LRS != list(LR_CANDIDATES):
+        print("selection runs at", LRS, "done; run `select` without rates to write the choices")
+        return
     choices = {}
     for dataset in SELECTED:
-        for lr in LR_CANDIDATES:
-            sweep(selection_configs(dataset, lr), selection_dir(dataset, lr), workers=WORKERS)
         runs = selection_runs(dataset)
         choices[dataset] = {
             model: {
@@ -97,9 +110,8 @@ PARTS = {
         for p in SYNTHGENE_PS
     ],
     "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
-    "mfeat": lambda: part(method_configs("mfeat"), "mfeat"),
-    "enrico": lambda: part(method_configs("enrico"), "enrico"),
-    "avmnist-rebuilt": lambda: part(method_configs("avmnist-rebuilt"), "avmnist-rebuilt"),
+    # each real data set's table: every method of `table_methods`, 10 seeds
+    **{d: partial(table, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},
     "unimodal": lambda: [
         part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
     ],

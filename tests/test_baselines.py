@@ -5,6 +5,7 @@ import torch
 
 from intense import MLPEncoder
 from intense.baselines import MRO, TFN, LFConcat, MulT, MultiRoute
+from intense.baselines.mult import attention_dropout_for
 from intense.train import task_loss, train_steps
 
 
@@ -132,3 +133,14 @@ def test_mult_output_ignores_padded_steps():
     unmasked = MulT([3, 2], 1, d=8, heads=2, layers=2, mask_padding=False).eval()
     unmasked.load_state_dict(model.state_dict())
     assert not torch.allclose(unmasked([a, b]), unmasked([padded_a, b]), atol=1e-5)
+
+
+def test_mult_attention_dropout_follows_mults_defaults_per_target():
+    """MulT's code drops attention weights into the text stream only (0.1; audio and vision 0)."""
+    assert attention_dropout_for(["vision", "audio", "text"]) == [0.0, 0.0, 0.1]
+    model = MulT([3, 2], 1, d=8, heads=2, layers=1, attention_dropout=[0.0, 0.1])
+    into = {target: blocks[0].attention.dropout for (target, _), blocks in zip(model.pairs, model.crossmodal)}
+    assert into == {0: 0.0, 1: 0.1}
+    assert [blocks[0].attention.dropout for blocks in model.self_attention] == [0.0, 0.1]
+    with pytest.raises(ValueError, match="one value per modality"):
+        MulT([3, 2], 1, d=8, heads=2, layers=1, attention_dropout=[0.1])

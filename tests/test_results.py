@@ -1,5 +1,5 @@
 """The committed full-run results are complete records of 10 seeds, as the book expects
-(MulT: `MULT_SEEDS`; the pilot runs in results/learning/ have fewer, the same number in every
+(the pilot runs in results/learning/ have fewer, the same number in every
 arm; the learning-rate selection runs one seed; each lever of the order-3 parity its own
 number)."""
 
@@ -15,7 +15,6 @@ from intense.repro.suites import (
     FIG7_LRS,
     LONGER_SEEDS,
     LONGER_TRAINING,
-    MULT_SEEDS,
     PARITY3_LEVERS,
     fig7_folder,
     longer_training_folder,
@@ -75,17 +74,17 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
     elif folder in LEVER_FOLDERS:
         assert seeds and all(n == PARITY3_LEVERS[folder.name]["seeds"] for n in seeds.values()), dict(seeds)
     else:
-        assert seeds and all(n == expected_seeds(folder.name, m) for (m, _), n in seeds.items()), dict(seeds)
+        assert seeds and all(n == expected_seeds(folder.name) for n in seeds.values()), dict(seeds)
 
 
-def expected_seeds(folder: str, model: str) -> int:
-    """10 seeds, but MulT's `MULT_SEEDS`, the longer-training rechecks' `LONGER_SEEDS` and Fig. 4's
-    setting's `FIG4_SEEDS`."""
+def expected_seeds(folder: str) -> int:
+    """10 seeds, but the longer-training rechecks' `LONGER_SEEDS` and Fig. 4's setting's
+    `FIG4_SEEDS`."""
     if folder in {longer_training_folder(d) for d in LONGER_TRAINING}:
         return LONGER_SEEDS
     if folder == fig7_folder(FIG7_LRS[0], "eq3-penalty"):
         return FIG4_SEEDS
-    return MULT_SEEDS if model == "mult" else 10
+    return 10
 
 
 @pytest.mark.parametrize("name", ["what_can_go_wrong.json", "benchmark_core.json", "benchmark_epoch.json"])

@@ -12,6 +12,9 @@
 Padded steps (`front_padding_mask`) are masked as keys when `mask_padding` is on. Image
 inputs (B, C, H, W) are read as sequences of H rows with C * W features.
 Paper settings for MOSI: d = 40, 4 layers, 10 heads, dropouts 0.1-0.2, gradient clip 0.8.
+The attention weights' dropout is set per target modality, as MulT's code does: 0.1 into the
+text stream, 0 into audio and vision (its `--attn_dropout`, `--attn_dropout_a`, `--attn_dropout_v`
+defaults); `attention_dropout_for` gives these values for a list of modality names.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ from torch import Tensor, nn
 from ..encoders import front_padding_mask, position_code
 from ..model_base import MultimodalModel
 
-__all__ = ["MulT", "as_sequence"]
+__all__ = ["MulT", "as_sequence", "attention_dropout_for"]
+
+TEXT_ATTENTION_DROPOUT = 0.1  # MulT's default into the language stream; 0 into the others
+
+
+def attention_dropout_for(modality_names: Sequence[str]) -> list[float]:
+    """MulT's default attention dropout per target modality: 0.1 for "text", else 0."""
+    return [TEXT_ATTENTION_DROPOUT if name == "text" else 0.0 for name in modality_names]
 
 
 def as_sequence(x: Tensor) -> Tensor:
@@ -39,10 +49,10 @@ def as_sequence(x: Tensor) -> Tensor:
 class CrossmodalBlock(nn.Module):
     """Pre-LN attention block; with source = None it is plain self-attention."""
 
-    def __init__(self, d: int, heads: int, dropout: float) -> None:
+    def __init__(self, d: int, heads: int, dropout: float, attention_dropout: float) -> None:
         super().__init__()
         self.norm_q, self.norm_kv, self.norm_ff = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
-        self.attention = nn.MultiheadAttention(d, heads, dropout=dropout, batch_first=True)
+        self.attention = nn.MultiheadAttention(d, heads, dropout=attention_dropout, batch_first=True)
         self.ff = nn.Sequential(nn.Linear(d, 4 * d), nn.ReLU(), nn.Dropout(dropout), nn.Linear(4 * d, d))
         self.dropout = nn.Dropout(dropout)
 
@@ -62,23 +72,31 @@ class MulT(MultimodalModel):
         heads: int = 10,
         layers: int = 4,
         dropout: float = 0.1,
+        attention_dropout: Sequence[float] | None = None,
         mask_padding: bool = True,
     ) -> None:
+        """`dropout`: residual, feed-forward and head dropout; `attention_dropout`: dropout of
+        the attention weights into each target modality (default: `dropout` for every one)."""
         super().__init__()
         m = len(input_dims)
         if m < 2:
             raise ValueError("MulT fuses two or more modalities")
+        attention_dropout = [dropout] * m if attention_dropout is None else list(attention_dropout)
+        if len(attention_dropout) != m:
+            raise ValueError(f"attention_dropout needs one value per modality ({m}), got {len(attention_dropout)}")
         if d % heads:
             raise ValueError(f"d ({d}) must be divisible by heads ({heads})")
         self.d, self.mask_padding = d, mask_padding
         self.pairs = [(a, b) for a in range(m) for b in range(m) if a != b]  # (target, source)
         self.project = nn.ModuleList(nn.Conv1d(dim, d, kernel_size=1) for dim in input_dims)
         self.crossmodal = nn.ModuleList(
-            nn.ModuleList(CrossmodalBlock(d, heads, dropout) for _ in range(layers)) for _ in self.pairs
+            nn.ModuleList(CrossmodalBlock(d, heads, dropout, attention_dropout[target]) for _ in range(layers))
+            for target, _ in self.pairs
         )
         width = (m - 1) * d
         self.self_attention = nn.ModuleList(
-            nn.ModuleList(CrossmodalBlock(width, heads, dropout) for _ in range(layers)) for _ in range(m)
+            nn.ModuleList(CrossmodalBlock(width, heads, dropout, attention_dropout[target]) for _ in range(layers))
+            for target in range(m)
         )
         self.head_in = nn.Sequential(
             nn.Linear(m * width, m * width), nn.ReLU(), nn.Dropout(dropout), nn.Linear(m * width, m * width)

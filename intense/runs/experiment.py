@@ -20,7 +20,7 @@ from torch import nn
 
 from ..audit import audit
 from ..baselines import MRO, TFN, LFConcat, MulT, MultiRoute
-from ..baselines.mult import as_sequence
+from ..baselines.mult import as_sequence, attention_dropout_for
 from ..baselines.routing import AGGREGATIONS
 from ..data.base import MultimodalData, Splits
 from ..data.registry import default_encoder, load_splits
@@ -65,7 +65,8 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
     and its size n, which sets eq. 3's penalty weight)."""
     out = data.output_dim
     if config.model == "mult":
-        return MulT([as_sequence(x).shape[-1] for x in data.modalities], out)
+        dims = [as_sequence(x).shape[-1] for x in data.modalities]
+        return MulT(dims, out, attention_dropout=attention_dropout_for(data.modality_names))
     encoders = [make_encoder(config, x) for x in data.modalities]
     names = data.modality_names
     # what MNL and InTense share: eq. 3's penalty, eq. 4's p, names and the fusion layer's init
