@@ -3,6 +3,11 @@ AV-MNIST layout: sizes, splits, documented fix-ups, clear errors."""
 
 import gzip
 import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +16,7 @@ from PIL import Image
 
 from intense.data.avmnist import load_avmnist, load_avmnist_rebuilt, pca_degrade, read_idx, spectrogram
 from intense.data.enrico import load_enrico
+from intense.data.files import cached
 from intense.data.mfeat import MFEAT_VIEWS, load_mfeat
 
 
@@ -105,3 +111,29 @@ def test_mfeat_has_six_standardised_views_of_2000_digits():
     assert train.modality_names == list(MFEAT_VIEWS)
     assert [x.shape[1] for x in train.modalities] == [76, 216, 64, 240, 47, 6]
     assert all(x.mean(0).abs().max() < 1e-4 for x in train.modalities)
+
+
+def _cache_in_a_process(source: str) -> list[int]:
+    """Build the cache entry once both processes are building it, so that their writes overlap."""
+    started = Path(source).parent / "started"
+
+    def build() -> dict:
+        with started.open("a") as log:
+            log.write("x")
+        deadline = time.time() + 60
+        while started.read_text() != "xx" and time.time() < deadline:
+            time.sleep(0.01)
+        return {"x": torch.arange(3), "bulk": torch.zeros(20_000_000)}  # 80 MB: a slow write
+
+    return cached("race", [Path(source)], build)["x"].tolist()
+
+
+def test_two_processes_building_the_same_cache_entry_both_succeed(tmp_path):
+    """Two sweep drivers may build one data set's cache at once: neither may lose the other's file."""
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"data")
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_cache_in_a_process, [str(source)] * 2))
+    assert results == [[0, 1, 2]] * 2
+    cache = Path(os.environ["INTENSE_CACHE"])
+    assert [p.suffix for p in cache.glob("race-*")] == [".pt"]  # no temporary file left behind

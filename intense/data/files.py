@@ -62,7 +62,7 @@ def cached(name: str, sources: Iterable[Path], build: Callable[[], dict]) -> dic
             log.warning("ignoring unreadable cache file %s (%s); rebuilding", path, err)
     value = build()
     folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
+    partial = path.with_suffix(f".{os.getpid()}.tmp")  # one per process: two may build at once
     torch.save(value, partial)
     partial.replace(path)
     return value
