@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,6 +112,10 @@ ready.then(() => {
     }
     return true;
   }).map(t => t.textContent.slice(0, 60));
+  // a figure shown at under 60 % of its size has text too small to read (a phone scrolls it)
+  const figures = Array.from(article.querySelectorAll("div.cell_output > img"))
+    .filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().width < 0.6 * i.naturalWidth)
+    .map(i => `${i.src.split("/").pop()}: ${Math.round(i.getBoundingClientRect().width)} of ${i.naturalWidth} px`);
   // printed lines and warnings must wrap: nobody scrolls sideways to read one
   const warnings = Array.from(document.querySelectorAll("div.output.stderr pre, div.output.stream pre"))
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80));
@@ -119,7 +124,7 @@ ready.then(() => {
   done({
     errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent),
     raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings, tables: tables,
-    network: network,
+    figures: figures, network: network,
   });
 });
 """
@@ -185,8 +190,8 @@ def test_every_page_renders_for_a_reader(browser, built_book):
 def test_broken_equations_are_caught(browser, built_book, tmp_path):
     """The check itself can fail: a brace left open leaves TeX unrendered, a \\tag inside a
     split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, a
-    warning that does not wrap runs past its box, and a table wider than the column outside a
-    scrolling box is cut off."""
+    warning that does not wrap runs past its box, a table wider than the column outside a
+    scrolling box is cut off, and a figure of 3000 px squeezed into the column is illegible."""
     broken = tmp_path / "html"
     shutil.copytree(built_book, broken)
     page = broken / "book" / "mnl.html"
@@ -200,7 +205,14 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     page = broken / "book" / "synthetic.html"
     wide = '<table style="width:3000px"><tr><td>cut off</td></tr></table>'
     page.write_text(page.read_text().replace("</article>", wide + "</article>", 1))
+    page = broken / "notebooks" / "speed.html"
+    Image.new("RGB", (3000, 200), "white").save(broken / "_images" / "wide.png")
+    squeezed = '<div class="cell_output docutils container"><img src="../_images/wide.png" /></div>'
+    page.write_text(page.read_text().replace("</article>", squeezed + "</article>", 1))
     problems = inspect_pages(browser, broken, widths=(1280,))
+    assert [f.split(":")[0] for f in problems.get("notebooks/speed.html at 1280 px", {}).get("figures", [])] == [
+        "wide.png"
+    ]
     assert problems.get("book/mnl.html at 1280 px", {}).get("raw")
     assert "tag" in " ".join(problems.get("book/intense.html at 1280 px", {}).get("errors", []))
     assert problems.get("book/deviations.html at 1280 px", {}).get("warnings")
