@@ -43,9 +43,9 @@ __all__ = [
 ]
 
 MODES = ("results", "smoke", "full")
-# a smoke run: one seed, one epoch, 200 samples generated (synthetic data) and at most 200
+# a smoke run: one seed, one epoch, 100 samples generated (synthetic data) and at most 100
 # samples of each split (every data set)
-SMOKE: dict[str, Any] = {"n_samples": 200, "max_samples": 200, "epochs": 1}
+SMOKE: dict[str, Any] = {"n_samples": 100, "max_samples": 100, "epochs": 1}
 
 
 # how a full run's sweep is spread (see intense.runs.sweep.sweep); smoke runs stay in-process
