@@ -206,7 +206,7 @@ CHOSEN_LR: dict[str, dict[str, float]] = {
         "mnl": 0.005,
         "mro": 0.005,
         "multiroute": 0.005,
-        "mult": 0.001,
+        "mult": 0.005,
         "tfn": 0.005,
     },
     "mfeat": {"intense": 0.005, "lf-concat": 0.0005, "mnl": 0.005, "mro": 0.005, "multiroute": 0.005, "tfn": 0.005},
