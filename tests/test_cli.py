@@ -34,7 +34,11 @@ def test_train_writes_a_complete_run_record(tmp_path):
 
 
 def test_sweep_skips_finished_runs_and_redoes_missing_ones(tmp_path, capsys):
-    command = "sweep --dataset synthgene --n-modalities 3 --models mnl unimodal --modalities 2 --seeds 0-1 --out-dir"
+    # one worker: in this process (tests/test_sweep.py covers parallel workers)
+    command = (
+        "sweep --dataset synthgene --n-modalities 3 --models mnl unimodal --modalities 2 --seeds 0-1 "
+        "--workers 1 --out-dir"
+    )
     assert cli(command, str(tmp_path), *SMALL) == 0
     files = sorted(p.name for p in tmp_path.glob("*.json"))
     assert files == [
@@ -118,7 +122,7 @@ def test_mlflow_flag_logs_params_and_per_epoch_metrics(tmp_path, monkeypatch):
 
 
 def test_sweep_crosses_datasets_models_and_seeds(tmp_path):
-    command = "sweep --dataset synthgene synthgene-tri --n-modalities 3 --models mnl --seeds 0 2 --out-dir"
+    command = "sweep --dataset synthgene synthgene-tri --n-modalities 3 --models mnl --seeds 0 2 --workers 1 --out-dir"
     assert cli(command, str(tmp_path), *SMALL) == 0
     assert sorted(p.name for p in tmp_path.glob("*.json")) == [
         "synthgene-tri_mnl_seed0.json",
