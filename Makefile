@@ -27,7 +27,7 @@ book: $(STAMP)
 # strict book build in a temp folder (marked slow); on every core (pytest-xdist: a notebook's
 # cells, and a test module, stay together on one worker: nbval's documented way)
 test: lint
-	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks -n auto --dist loadscope --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
+	INTENSE_MODE=smoke $(BIN)/python -m pytest tests notebooks -n auto --dist loadscope --no-loadscope-reorder --nbval-lax --nbval-current-env -p no:cacheprovider --durations=15
 
 # the unit tests without the slow ones and without the notebooks (seconds, while editing)
 quick: lint
