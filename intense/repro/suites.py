@@ -57,9 +57,9 @@ __all__ = [
 
 METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
 # MulT reads sequences: the affect data, and AV-MNIST (rebuilt) read as sequences of image rows
-# and spectrogram rows (19 min a run on 2 cores with attention dropout on every stream, 8 with
-# MulT's own defaults, see `attention_dropout_for`). On ENRICO its 12 runs of the fair protocol
-# (about 10 min each at 50 epochs) did not fit this project's CPU budget (book/real_world.md)
+# and spectrogram rows (about 12 min a run on one thread with MulT's own attention dropout, see
+# `attention_dropout_for`). On ENRICO its 12 runs of the fair protocol did not fit this project's
+# CPU budget (book/real_world.md)
 MULT_DATASETS = ("avmnist-rebuilt", "mosi", "mosei", "humor", "sarcasm")
 # MulT keeps its own paper's gradient clipping (Tsai et al. 2019, MOSI: 0.8); its lr is chosen
 # like every other method's
