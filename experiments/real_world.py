@@ -5,6 +5,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py mfeat      # one part (see PARTS)
     python experiments/real_world.py select [LR ...]  # the runs that choose each method's lr
     python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 10 seeds
+    python experiments/real_world.py enrico-size  # MNL and InTense on ENRICO at 256 x 128
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
     python experiments/real_world.py parity3-levers [LEVER ...]  # the order-3 parity, by lever
@@ -28,6 +29,8 @@ from intense.repro.suites import (
     PARITY3_LEVERS,
     SELECTED,
     SYNTHGENE_PS,
+    enrico_size_configs,
+    enrico_size_folder,
     fig4_multiroute_configs,
     fig7_configs,
     fig7_folder,
@@ -116,6 +119,7 @@ PARTS = {
         part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
     ],
     "longer": lambda: [part(longer_training_configs(d), longer_training_folder(d)) for d in LONGER_TRAINING],
+    "enrico-size": lambda: part(enrico_size_configs(), enrico_size_folder()),
     "encoders": lambda: part(
         method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
     ),

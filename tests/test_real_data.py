@@ -18,6 +18,8 @@ from intense.data.avmnist import load_avmnist, load_avmnist_rebuilt, pca_degrade
 from intense.data.enrico import load_enrico
 from intense.data.files import cached
 from intense.data.mfeat import MFEAT_VIEWS, load_mfeat
+from intense.data.registry import load_splits
+from intense.runs.config import RunConfig
 
 
 def test_enrico_skips_the_two_empty_wireframes_and_splits_65_15_20(shared_data, caplog):
@@ -53,6 +55,26 @@ def test_an_empty_image_file_is_skipped_with_a_warning(tmp_path, caplog):
         splits = load_enrico(root)
     assert sum(len(v) for v in splits.values()) == 19
     assert "skipping screen 7" in caplog.text
+
+
+def test_enrico_loads_at_the_image_size_a_run_asks_for(tmp_path):
+    root = _fake_enrico(tmp_path, broken="7")
+    for size, shape in ((None, (3, 64, 32)), ("256x128", (3, 256, 128))):
+        splits = load_splits(RunConfig.for_dataset("enrico", data_root=str(root), image_size=size))
+        assert [tuple(x.shape[1:]) for x in splits["train"].modalities] == [shape] * 2
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"image_size": "256*128"}, "must be HEIGHTxWIDTH"),
+        ({"image_size": "0x64"}, "must be HEIGHTxWIDTH"),
+        ({"dataset": "mfeat", "image_size": "64x32"}, "applies to enrico, not to 'mfeat'"),
+    ],
+)
+def test_a_bad_image_size_is_a_clear_error(changes, message):
+    with pytest.raises(ValueError, match=message):
+        RunConfig(**{"dataset": "enrico", **changes})
 
 
 def test_enrico_missing_files_name_the_path(tmp_path):

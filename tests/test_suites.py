@@ -8,12 +8,14 @@ import pytest
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
+    ENRICO_FULL_SIZE,
     LONGER_SEEDS,
     LONGER_TRAINING,
     LR_CANDIDATES,
     METHOD_OVERRIDES,
     SELECTED,
     base_config,
+    enrico_size_configs,
     longer_training_configs,
     longer_training_folder,
     method_configs,
@@ -76,3 +78,12 @@ def test_affect_data_use_the_papers_table_3_settings():
     assert config.lr == 1e-3 and config.interactions == ["13"] and config.epochs == 100
     with pytest.raises(ValueError, match="no real-world settings"):
         base_config("iemocap")
+
+
+def test_full_size_enrico_changes_only_the_image_size_and_runs_seed_by_seed():
+    full = enrico_size_configs(seeds=3)
+    table = {(c.model, c.seed): c for c in method_configs("enrico", ("mnl", "intense"), seeds=3)}
+    assert [(c.model, c.seed) for c in full][:2] == [("mnl", 0), ("intense", 0)]
+    for config in full:
+        assert config.image_size == ENRICO_FULL_SIZE
+        assert replace(config, image_size=None) == table[(config.model, config.seed)]

@@ -16,7 +16,7 @@ from .enrico import load_enrico
 from .mfeat import load_mfeat
 from .synthgene import synthgene, synthgene_parity
 
-__all__ = ["DATASETS", "load_splits", "default_encoder"]
+__all__ = ["DATASETS", "RESIZABLE", "parse_image_size", "load_splits", "default_encoder"]
 
 Loader = Callable[[Any], Splits]  # a RunConfig -> {"train", "val", "test"}
 
@@ -34,6 +34,19 @@ def _synthgene_parity(config: Any) -> Splits:
     return random_splits(data, seed=config.data_seed)
 
 
+def parse_image_size(spec: str) -> tuple[int, int]:
+    """ "256x128" -> (256, 128): an image size as HEIGHTxWIDTH, both positive."""
+    height, sep, width = spec.lower().partition("x")
+    if not (sep and height.isdigit() and width.isdigit() and int(height) > 0 and int(width) > 0):
+        raise ValueError(f"image size {spec!r} must be HEIGHTxWIDTH in pixels, e.g. 256x128")
+    return int(height), int(width)
+
+
+def _enrico(config: Any) -> Splits:
+    size = {} if config.image_size is None else {"size": parse_image_size(config.image_size)}
+    return load_enrico(config.data_root, seed=config.data_seed, **size)
+
+
 def _affect(name: str) -> Loader:
     return lambda config: load_affect(name, config.data_root)
 
@@ -43,12 +56,16 @@ DATASETS: dict[str, tuple[Loader, str]] = {
     "synthgene": (_synthgene, "sequence-cnn"),
     "synthgene-tri": (_synthgene_parity, "sequence-cnn"),
     "synthgene-parity": (_synthgene_parity, "sequence-cnn"),  # the same, named for other --interacting
-    "enrico": (lambda c: load_enrico(c.data_root, seed=c.data_seed), "lenet"),
+    "enrico": (_enrico, "lenet"),
     "avmnist-rebuilt": (lambda c: load_avmnist_rebuilt(c.data_root, seed=c.data_seed), "lenet"),
     "avmnist": (lambda c: load_avmnist(c.data_root), "lenet"),
     "mfeat": (lambda c: load_mfeat(seed=c.data_seed), "mlp"),
     **{name: (_affect(name), "gru") for name in AFFECT_FILES},
 }
+
+
+# the data sets whose images are resized as they load (`RunConfig.image_size`)
+RESIZABLE = ("enrico",)
 
 
 def load_splits(config: Any) -> Splits:

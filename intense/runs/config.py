@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from ..blocks import parse_interaction
-from ..data.registry import DATASETS
+from ..data.registry import DATASETS, RESIZABLE, parse_image_size
 from ..fusion import FUSION_INITS
 from ..train import TrainConfig
 
@@ -104,6 +104,9 @@ class RunConfig:
     hidden_dim: int = setting(16, "output size d_m of each modality encoder", type=int)
     encoder: str = setting("default", "modality encoder; default: the data set's own", choices=ENCODERS)
     encoder_channels: int = setting(16, "convolution channels (CNN encoders) or hidden width (MLP, GRU)", type=int)
+    image_size: str | None = setting(
+        None, f"resize images to HEIGHTxWIDTH, e.g. 256x128 ({', '.join(RESIZABLE)}; default: the data set's own)"
+    )
     n_samples: int = setting(10_000, "samples to generate (synthetic data sets)", type=int)
     n_modalities: int | None = setting(None, "modalities to generate (synthetic data sets)", type=int)
     interacting: list[int] | None = setting(
@@ -136,6 +139,10 @@ class RunConfig:
             raise ValueError(f"unknown model {self.model!r}; choose from {list(MODELS)}")
         if self.encoder not in ENCODERS:
             raise ValueError(f"unknown encoder {self.encoder!r}; choose from {list(ENCODERS)}")
+        if self.image_size is not None:
+            if self.dataset not in RESIZABLE:
+                raise ValueError(f"--image-size applies to {', '.join(RESIZABLE)}, not to {self.dataset!r}")
+            parse_image_size(self.image_size)
         if self.model == "unimodal" and self.modality is None:
             raise ValueError("a unimodal model needs the modality to use (--modality M, 1-based)")
         for spec in self.interactions or []:
