@@ -206,7 +206,15 @@ SYNTHETIC_SETTINGS: dict[str, Any] = {"lr": 1e-2, "encoder_channels": 64, "learn
 # at the same seed for every method (intense.repro.suites.selection_configs; the runs are in
 # results/<data set>-selection/, a test checks that these values are their choice).
 CHOSEN_LR: dict[str, dict[str, float]] = {
-    "enrico": {"intense": 0.005, "lf-concat": 0.001, "mnl": 0.005, "mro": 0.001, "multiroute": 0.005, "tfn": 0.005},
+    "enrico": {
+        "intense": 0.005,
+        "lf-concat": 0.001,
+        "mnl": 0.005,
+        "mro": 0.001,
+        "multiroute": 0.005,
+        "mult": 0.001,
+        "tfn": 0.005,
+    },
     "avmnist-rebuilt": {
         "intense": 0.001,
         "lf-concat": 0.005,
