@@ -37,6 +37,7 @@ __all__ = [
     "relevance_tracks_accuracy",
     "top_block_is",
     "block_above",
+    "accuracy_by_seed",
     "accuracy_claims",
     "claims_side_by_side",
     "more_accurate",
@@ -113,7 +114,7 @@ def block_above(runs: pd.DataFrame, high: str, low: str, claim: str) -> Verdict:
     return share_verdict(claim, list(runs.relevance.map(lambda r: r[high] > r[low])), learned_flags(runs))
 
 
-def _by_seed(runs: pd.DataFrame) -> pd.DataFrame:
+def accuracy_by_seed(runs: pd.DataFrame) -> pd.DataFrame:
     """Test accuracy in % with one row per seed and one column per model."""
     return runs.assign(acc=100 * runs.test_accuracy).pivot_table(index="seed", columns="model", values="acc")
 
@@ -123,7 +124,7 @@ def accuracy_claims(runs: pd.DataFrame, dataset: str) -> list[Verdict]:
     the most accurate interpretable method; InTense within 2 points of MulT (where run).
     Paired by seed; runs that did not learn count with their accuracy."""
     dataset = dataset_name(dataset)
-    acc = _by_seed(runs)  # a model without any accuracy gets an empty column
+    acc = accuracy_by_seed(runs)  # a model without any accuracy gets an empty column
     acc = acc.reindex(columns=sorted(set(acc.columns) | {"mnl", "intense", "mro", "multiroute"}))
     complete = acc.dropna(subset=["mnl", "intense", "mro", "multiroute"])  # compare like with like
     if len(complete) < len(acc):
@@ -162,9 +163,9 @@ def claims_side_by_side(dataset: str, protocols: dict[str, pd.DataFrame]) -> pd.
 
 def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str, margin: float = 0.0) -> Verdict:
     """`a` more accurate than `b` (by more than `margin` points), paired by seed; `acc` as
-    `_by_seed` makes it, or runs (converted here)."""
+    `accuracy_by_seed` makes it, or runs (converted here)."""
     if "test_accuracy" in acc:
-        acc = _by_seed(acc)
+        acc = accuracy_by_seed(acc)
     unpaired = int(acc[[a, b]].isna().any(axis=1).sum())
     if unpaired:
         claim = f"{claim} ({unpaired} seeds without both methods left out)"
