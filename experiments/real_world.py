@@ -5,7 +5,8 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py mfeat      # one part (see PARTS)
     python experiments/real_world.py select [LR ...]  # the runs that choose each method's lr
     python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 10 seeds
-    python experiments/real_world.py enrico-size  # MNL and InTense on ENRICO at 256 x 128
+    python experiments/real_world.py enrico-variants [NAME ...]  # MNL and InTense on ENRICO,
+                                                  # 256 x 128 images or a wider encoder
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
     python experiments/real_world.py parity3-levers [LEVER ...]  # the order-3 parity, by lever
@@ -22,6 +23,7 @@ from functools import partial
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
+    ENRICO_VARIANTS,
     FIG4_SEEDS,
     FIG7_LRS,
     LONGER_TRAINING,
@@ -29,8 +31,8 @@ from intense.repro.suites import (
     PARITY3_LEVERS,
     SELECTED,
     SYNTHGENE_PS,
-    enrico_size_configs,
-    enrico_size_folder,
+    enrico_variant_configs,
+    enrico_variant_folder,
     fig4_multiroute_configs,
     fig7_configs,
     fig7_folder,
@@ -57,6 +59,8 @@ WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.a
 LEVERS = [a for a in sys.argv[1:] if a in PARITY3_LEVERS] or list(PARITY3_LEVERS)
 # select: only the candidate learning rates named (default: all; drivers given different rates
 # run side by side, as each rate has its own folder)
+# enrico-variants: only the variants named (default: all)
+VARIANTS = [a for a in sys.argv[1:] if a in ENRICO_VARIANTS] or list(ENRICO_VARIANTS)
 LRS = [lr for lr in LR_CANDIDATES if f"{lr:g}" in sys.argv[1:]] or list(LR_CANDIDATES)
 
 
@@ -119,7 +123,7 @@ PARTS = {
         part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
     ],
     "longer": lambda: [part(longer_training_configs(d), longer_training_folder(d)) for d in LONGER_TRAINING],
-    "enrico-size": lambda: part(enrico_size_configs(), enrico_size_folder()),
+    "enrico-variants": lambda: [part(enrico_variant_configs(v), enrico_variant_folder(v)) for v in VARIANTS],
     "encoders": lambda: part(
         method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
     ),

@@ -1,21 +1,21 @@
 """The settings of the committed real-data runs (intense/repro/suites.py)."""
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pandas as pd
 import pytest
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
-    ENRICO_FULL_SIZE,
+    ENRICO_VARIANTS,
     LONGER_SEEDS,
     LONGER_TRAINING,
     LR_CANDIDATES,
     METHOD_OVERRIDES,
     SELECTED,
     base_config,
-    enrico_size_configs,
+    enrico_variant_configs,
     longer_training_configs,
     longer_training_folder,
     method_configs,
@@ -80,10 +80,11 @@ def test_affect_data_use_the_papers_table_3_settings():
         base_config("iemocap")
 
 
-def test_full_size_enrico_changes_only_the_image_size_and_runs_seed_by_seed():
-    full = enrico_size_configs(seeds=3)
+def test_each_enrico_variant_changes_one_setting_and_runs_seed_by_seed():
     table = {(c.model, c.seed): c for c in method_configs("enrico", ("mnl", "intense"), seeds=3)}
-    assert [(c.model, c.seed) for c in full][:2] == [("mnl", 0), ("intense", 0)]
-    for config in full:
-        assert config.image_size == ENRICO_FULL_SIZE
-        assert replace(config, image_size=None) == table[(config.model, config.seed)]
+    for name, changes in ENRICO_VARIANTS.items():
+        variant = enrico_variant_configs(name, seeds=3)
+        assert [(c.model, c.seed) for c in variant][:2] == [("mnl", 0), ("intense", 0)]
+        for config in variant:
+            changed = {k: v for k, v in asdict(config).items() if v != asdict(table[(config.model, config.seed)])[k]}
+            assert changed == changes
