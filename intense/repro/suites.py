@@ -139,7 +139,8 @@ def enrico_variant_folder(name: str) -> str:
 def enrico_variant_configs(name: str, seeds: int | None = None) -> list[RunConfig]:
     """MNL and InTense on ENRICO with `ENRICO_VARIANTS[name]`, seed by seed (a stopped sweep
     leaves pairs), otherwise as in `method_configs`."""
-    configs = method_configs("enrico", ("mnl", "intense"), seeds or ENRICO_VARIANT_SEEDS[name], **ENRICO_VARIANTS[name])
+    seeds = ENRICO_VARIANT_SEEDS[name] if seeds is None else seeds
+    configs = method_configs("enrico", ("mnl", "intense"), seeds, **ENRICO_VARIANTS[name])
     return sorted(configs, key=lambda c: c.seed)
 
 
