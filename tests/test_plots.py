@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread
+from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread, still_improving
 from intense.repro.plots import label_points, learning_curves, relevance_bars
 from intense.repro.style import block_label, block_labels, dataset_name
 
@@ -86,3 +86,8 @@ def test_relevance_bars_show_display_names_of_methods_and_blocks():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "a \u00d7 b"]
     assert [t.get_text() for t in ax.get_legend().texts] == ["InTense"]
     plt.close(fig)
+
+
+def test_a_run_is_still_improving_when_it_kept_one_of_its_last_three_epochs():
+    runs = pd.DataFrame({"best_epoch": [20, 18, 17, 5], "history": [[{}] * 20] * 4})
+    assert still_improving(runs).tolist() == [True, True, False, False]

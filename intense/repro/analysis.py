@@ -8,7 +8,15 @@ import pandas as pd
 from ..baselines.routing import AGGREGATIONS
 from ..blocks import interaction_blocks
 
-__all__ = ["relevance_spread", "relevance_table", "accuracy_summary", "mean_sd", "by_aggregation", "aggregation_means"]
+__all__ = [
+    "relevance_spread",
+    "relevance_table",
+    "accuracy_summary",
+    "still_improving",
+    "mean_sd",
+    "by_aggregation",
+    "aggregation_means",
+]
 
 
 def relevance_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -51,6 +59,12 @@ def accuracy_summary(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Test accuracy in % per group: mean, sd (over seeds) and the number of runs."""
     grouped = runs.assign(acc=100 * runs.test_accuracy).groupby(by).acc
     return grouped.agg(mean="mean", sd="std", runs="count").round(2)
+
+
+def still_improving(runs: pd.DataFrame, last: int = 3) -> pd.Series:
+    """Per run: whether the epoch it kept is one of its `last` epochs, i.e. it was still
+    improving when training stopped (its accuracy is then a lower bound)."""
+    return runs.best_epoch > runs.history.map(len) - last
 
 
 def mean_sd(mean: float, sd: float | None) -> str:
