@@ -23,12 +23,17 @@ def test_train_writes_a_complete_run_record(tmp_path):
     command = "train --dataset synthgene-tri --model intense --seed 3 --interactions 12 123 --output"
     assert cli(command, str(out), *SMALL) == 0
     record = json.loads(out.read_text())
-    assert {"config", "test", "val", "relevance", "history"} <= set(record)
+    assert {"config", "test", "val", "train", "relevance", "relevance_at_init", "history"} <= set(record)
     assert record["config"]["seed"] == 3 and record["config"]["interactions"] == ["12", "123"]
     assert {"torch", "python", "git_commit", "git_dirty"} <= set(record["config"]["environment"])
     assert list(record["relevance"]) == ["1", "2", "3", "1x2", "1x2x3"]
     assert sum(record["relevance"].values()) == pytest.approx(1.0)
+    # eq. 4 before training: the prior of the blocks' sizes (the 512-feature 1x2x3 block leads)
+    assert list(record["relevance_at_init"]) == list(record["relevance"])
+    assert sum(record["relevance_at_init"].values()) == pytest.approx(1.0)
+    assert max(record["relevance_at_init"], key=record["relevance_at_init"].get) == "1x2x3"
     assert 0.0 <= record["test"]["accuracy"] <= 1.0 and len(record["history"]) == 1
+    assert 0.0 <= record["train"]["accuracy"] <= 1.0
     assert set(record["history"][0]) >= {"epoch", "train_objective", "val_loss", "relevance"}
     assert sum(record["sizes"].values()) == 160
 
