@@ -152,6 +152,7 @@ PARTS = {
 }
 
 if __name__ == "__main__":
-    names = [a for a in sys.argv[1:] if a in PARTS]
+    # "select DATASET ..." names the data sets to select for, not the parts of the same names
+    names = ["select"] if sys.argv[1:2] == ["select"] else [a for a in sys.argv[1:] if a in PARTS]
     for name in names or PARTS:
         PARTS[name]()
