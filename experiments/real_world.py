@@ -10,6 +10,8 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
     python experiments/real_world.py parity3-levers [LEVER ...]  # the order-3 parity, by lever
+    python experiments/real_world.py lambda [REGIME ...]  # the synthetic relevance claims at other
+                                                  # weights of the penalty (LAMBDA_REGIMES)
 
 After "select", copy the printed choice into `CHOSEN_SETTINGS` (intense/runs/config.py; a test
 checks the two agree) before running the rest; "select" also writes every choice, with the
@@ -28,6 +30,7 @@ from intense.repro.suites import (
     FIG4_SEEDS,
     FIG7_LRS,
     GAMMAS,
+    LAMBDA_REGIMES,
     LR_START,
     PARITY3_LEVERS,
     SELECTED,
@@ -37,6 +40,7 @@ from intense.repro.suites import (
     fig4_multiroute_configs,
     fig7_configs,
     fig7_folder,
+    lambda_regime_parts,
     method_configs,
     parity3_lever_configs,
     parity3_lever_folder,
@@ -57,6 +61,8 @@ WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.a
 # parity3-levers: only the levers named (default: all; two drivers given different levers run
 # side by side, as each lever has its own folder)
 LEVERS = [a for a in sys.argv[1:] if a in PARITY3_LEVERS] or list(PARITY3_LEVERS)
+# lambda: only the regimes named (default: all)
+REGIMES = [a for a in sys.argv[1:] if a in LAMBDA_REGIMES] or list(LAMBDA_REGIMES)
 # enrico-variants: only the variants named (default: all)
 VARIANTS = [a for a in sys.argv[1:] if a in ENRICO_VARIANTS] or list(ENRICO_VARIANTS)
 # select: only the data sets named (default: all of SELECTED), and with --methods only those methods
@@ -132,6 +138,9 @@ PARTS = {
     "select": select,
     "write-choices": write_choices,
     "fig4": fig4,
+    "lambda": lambda: [
+        part(configs, folder) for regime in REGIMES for folder, configs in lambda_regime_parts(regime).items()
+    ],
     # two seeds at a time (one per worker) for every p, so that a stopped sweep leaves arms of
     # equal size
     "synthgene-p": lambda: [
