@@ -217,3 +217,17 @@ def test_a_checkpoint_that_is_missing_corrupt_or_does_not_fit_is_a_clear_error(t
     torch.save(payload, model_path)
     assert cli("audit", str(model_path)) == 2
     assert "does not fit the model" in capsys.readouterr().err
+
+
+def test_the_relevance_at_initialisation_can_be_recomputed_for_an_older_record(tmp_path):
+    """experiments/initial_relevance.py fills in eq. 4 of the untrained model for records made
+    before they held it: the model initialised at the run's seed is the run's own."""
+    from intense.runs.config import RunConfig
+    from intense.runs.experiment import initial_relevance, run
+
+    config = RunConfig.for_dataset("synthgene-tri", n_samples=160, epochs=1, batch_size=16, progress=False, seed=4)
+    record = run(config)
+    assert initial_relevance(config) == record["relevance_at_init"]
+    assert (
+        initial_relevance(RunConfig.for_dataset("synthgene-tri", n_samples=160, seed=5)) != record["relevance_at_init"]
+    )

@@ -34,7 +34,7 @@ from .checkpoint import save_checkpoint
 from .config import RunConfig
 from .record import environment, write_json
 
-__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name"]
+__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name", "initial_relevance"]
 
 
 # InTense's variants by model name: how their interaction blocks are normalised
@@ -152,12 +152,25 @@ def run_splits(config: RunConfig) -> Splits:
     return splits
 
 
-def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None) -> dict[str, Any]:
+def _untrained(config: RunConfig) -> tuple[MultimodalModel, Splits, dict[str, float]]:
+    """The run's data, its model as initialised at its seed, and that model's relevance (eq. 4;
+    MultiRoute's routing read on the validation split)."""
     torch.manual_seed(config.seed)
     splits = {k: v.to(config.device) for k, v in run_splits(config).items()}
     model = build_model(config, splits["train"]).to(config.device)
-    model.eval()  # eq. 4 of the untrained model (MultiRoute's routing read on the validation split)
-    relevance_at_init = model.relevance(splits["val"])
+    model.eval()
+    return model, splits, model.relevance(splits["val"])
+
+
+def initial_relevance(config: RunConfig) -> dict[str, float]:
+    """eq. 4 of the untrained model of a run (the record's "relevance_at_init"): what the
+    blocks' sizes alone give. Deterministic: the model is initialised at the run's seed exactly
+    as `run` initialises it, so it can be recomputed for records made before it was recorded."""
+    return _untrained(config)[2]
+
+
+def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None) -> dict[str, Any]:
+    model, splits, relevance_at_init = _untrained(config)
     train_config = TrainConfig(**{f.name: getattr(config, f.name) for f in fields(TrainConfig)})
     start = time.perf_counter()
     result = fit(model, splits["train"], splits["val"], train_config)
