@@ -9,12 +9,14 @@ from intense.data.base import MultimodalData
 from intense.repro.verdicts import (
     INCONCLUSIVE,
     MIN_SEEDS,
+    NOT_CHECKED,
     NOT_REPRODUCED,
     REPRODUCED,
     clopper_pearson_interval,
     decimals,
     difference_verdict,
     mean_verdict,
+    not_checked,
     share_verdict,
     signflip_interval,
 )
@@ -164,3 +166,23 @@ def test_chance_is_the_majority_rate():
 
     assert chance_rate(data([0, 1, 1, 2])) == 0.5
     assert chance_rate(data([0.5, -1.0, 2.0, 0.0], "regression")) == pytest.approx(2 / 3)  # zeros not counted
+
+
+def test_every_estimate_carries_its_unit():
+    share = share_verdict("x", [True] * 9 + [False], [True] * 10)
+    assert share.estimate_text() == "9 of 10 learned seeds" and share.interval_text() == "55\u00a0% to 100\u00a0%"
+    values = [8.1, 9.0, 7.5, 10.2, 8.8, 9.6, 8.0, 9.9]
+    points = mean_verdict("x", values, measure="points")
+    assert points.estimate_text() == f"+{points.estimate:.1f} points"
+    low, high = points.interval
+    assert points.interval_text() == f"+{low:.1f} to +{high:.1f} points"
+    rho = mean_verdict("x", [0.6, 0.7, 0.65, 0.62, 0.68, 0.66], line=0.7, measure="ρ")
+    assert rho.estimate_text().startswith("ρ 0.6") and rho.interval_text().startswith("ρ ")
+    blocks = mean_verdict("x", values, measure="effective blocks")
+    assert blocks.estimate_text().endswith(" effective blocks") and blocks.interval_text().endswith(" effective blocks")
+
+
+def test_a_claim_that_cannot_be_checked_says_why():
+    verdict = not_checked("Table 2 on CMU-MOSI", "the data cannot be obtained offline")
+    assert verdict.outcome == NOT_CHECKED and verdict.estimate_text() == "—" and verdict.interval_text() == ""
+    assert "the data cannot be obtained offline" in str(verdict) and "NOT CHECKED" in verdict._repr_html_()

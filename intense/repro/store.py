@@ -11,11 +11,15 @@ import pandas as pd
 from ..runs.config import DATASET_SETTINGS
 from ..runs.record import environment, read_json, write_json
 
-__all__ = ["RESULTS_DIR", "save_results", "load_results", "load_runs"]
+__all__ = ["RESULTS_DIR", "RecordsPending", "save_results", "load_results", "load_runs"]
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "results"
 # eq. 4 at initialisation for the records made before they held it (experiments/initial_relevance.py)
 PRIORS_FILE = "relevance_at_init.json"
+
+
+class RecordsPending(LookupError):
+    """The records a claim needs are not committed (yet)."""
 
 
 def _priors(folder: Path) -> dict[str, dict[str, float]]:

@@ -14,9 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
+from torch.nn.functional import binary_cross_entropy_with_logits
 
+from ..data import gaussian_parity
 from ..data.registry import load_splits
+from ..encoders import MLPEncoder
+from ..models import InTense
 from ..runs.config import PAPER_LAMBDA, RunConfig, with_overrides
+from ..train import train_steps
 from .store import RESULTS_DIR, load_runs
 
 __all__ = [
@@ -57,6 +63,8 @@ __all__ = [
     "synthgene_p_configs",
     "LEARNING_SETTINGS",
     "LEARNING_ARMS",
+    "LEARNING_SEEDS",
+    "learning_folder",
     "learning_configs",
     "PARITY3_LEVERS",
     "PARITY3_WITH_PAIRS",
@@ -66,6 +74,12 @@ __all__ = [
     "lambda_regime_parts",
     "parity3_lever_folder",
     "parity3_lever_configs",
+    "BIAS_TRUTHS",
+    "BIAS_VARIANTS",
+    "BIAS_FILE",
+    "BIAS_LEARNED_AT",
+    "bias_config",
+    "bias_run",
 ]
 
 METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
@@ -327,6 +341,18 @@ LEARNING_ARMS: dict[str, dict] = {
 }
 
 
+# the seeds of each setting's arms: eq. 3's reading, every chapter's, at 10; the rest a pilot
+LEARNING_SEEDS: dict[str, dict[str, int]] = {
+    "parity12-m4-order4": {"batch-mean-lambda": 4, "equal-norm": 4, "eq3-lambda": 10},
+    "parity12-m5-order3": {"batch-mean-lambda": 4, "eq3-lambda": 10},
+}
+
+
+def learning_folder(setting: str, arm: str) -> str:
+    """The results folder of one arm of one setting, relative to results/."""
+    return f"learning/{setting}-{arm}"
+
+
 def learning_configs(setting: str, arm: str, seeds: int) -> list[RunConfig]:
     base = RunConfig.for_dataset(
         "synthgene-parity",
@@ -380,3 +406,63 @@ def parity3_lever_configs(lever: str) -> list[RunConfig]:
     seeds = settings.pop("seeds")
     base = RunConfig.for_dataset("synthgene-parity", interacting=[1, 2, 3], model="intense", progress=False, **settings)
     return [with_overrides(base, seed=s) for s in range(seeds)]
+
+
+# --- Sec. 3.3's higher-order interaction bias, on a toy (notebooks/what_can_go_wrong.ipynb) ---
+
+# the label: the sign of one coordinate of modality 1 ("1"), or the XOR of modalities 1 and 2
+BIAS_TRUTHS: dict[str, tuple[int, ...]] = {"1": (1,), "1x2": (1, 2)}
+BIAS_VARIANTS = ("none", "naive", "iterbn")  # InTense's interaction_norm: raw product, naive, IterBN
+BIAS_FILE = "what_can_go_wrong.json"  # in results/
+# a toy run learned its task at this test accuracy (the toy has no validation split)
+BIAS_LEARNED_AT = 0.75
+
+
+def bias_config(seeds: int = 10, steps: int = 300, n_samples: int = 512) -> dict[str, Any]:
+    """The toy's settings: three modalities of 4-dimensional Gaussians, MLP encoders, every
+    interaction, AdamW for `steps` steps; Lambda = 0.05 as eq. 3 writes it (over n)."""
+    return {
+        "seeds": seeds,
+        "steps": steps,
+        "n_samples": n_samples,
+        "n_modalities": 3,
+        "dim": 4,
+        "encoder": "MLP 4-32-8",
+        "tf_latent_dim": 4,
+        "lr": 1e-2,
+        "batch_size": 128,
+        "weight_decay": 0.01,
+        "p": 1.0,
+        "reg_param": PAPER_LAMBDA / n_samples,  # eq. 3 over the n training samples
+    }
+
+
+def bias_run(config: dict[str, Any], truth: str, variant: str, seed: int) -> dict[str, Any]:
+    """One toy run: InTense with `variant` interaction blocks trained on `truth`'s labels;
+    its test accuracy (a fresh sample) and relevance (eq. 4)."""
+    n, m, dim = config["n_samples"], config["n_modalities"], config["dim"]
+    torch.manual_seed(seed)
+    x, y = gaussian_parity(n, m, dim, BIAS_TRUTHS[truth], seed=seed)
+    model = InTense(
+        [MLPEncoder(dim, 8, hidden=(32,)) for _ in range(m)],
+        1,
+        tf_latent_dim=config["tf_latent_dim"],
+        interaction_norm=variant,
+        p=config["p"],
+        reg_param=config["reg_param"],
+    )
+    train_steps(
+        model,
+        x,
+        y[:, None],
+        binary_cross_entropy_with_logits,
+        steps=config["steps"],
+        batch_size=config["batch_size"],
+        lr=config["lr"],
+        weight_decay=config["weight_decay"],
+        seed=seed,
+    )
+    x_test, y_test = gaussian_parity(n, m, dim, BIAS_TRUTHS[truth], seed=10_000 + seed)
+    with torch.no_grad():
+        accuracy = ((model(x_test)[:, 0] > 0).float() == y_test).float().mean().item()
+    return {"truth": truth, "variant": variant, "seed": seed, "test_accuracy": accuracy, "relevance": model.relevance()}

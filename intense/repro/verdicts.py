@@ -1,4 +1,6 @@
-"""One rule for every verdict of the book: REPRODUCED, NOT REPRODUCED or INCONCLUSIVE.
+"""One rule for every verdict of the book: REPRODUCED, NOT REPRODUCED or INCONCLUSIVE, and
+NOT CHECKED where a claim cannot be checked here (with the reason, e.g. its data cannot be
+obtained offline).
 
 A claim is checked over seeds, and only over the seeds whose run learned the task (see
 `intense.train.learned`); the others are counted and reported apart, never silently mixed in.
@@ -21,7 +23,9 @@ seeds).
 
 Fewer than `MIN_SEEDS` learned seeds make any claim INCONCLUSIVE, with that reason.
 A deterministic check (a theorem on given numbers, no seeds) is REPRODUCED or NOT REPRODUCED
-by `check_verdict`, with the evidence stated.
+by `check_verdict`, with the evidence stated; `not_checked` says why a claim has no verdict.
+Every estimate carries its unit: a share counts seeds ("9 of 10 learned seeds"), a mean has a
+`measure` ("+8.9 points").
 
 In a notebook, `display(verdict)` renders a verdict as a box (HTML) that wraps to the page;
 `str(verdict)` is the same in one line.
@@ -40,6 +44,9 @@ __all__ = [
     "REPRODUCED",
     "NOT_REPRODUCED",
     "INCONCLUSIVE",
+    "NOT_CHECKED",
+    "OUTCOMES",
+    "OUTCOME_COLOURS",
     "MIN_SEEDS",
     "Verdict",
     "decimals",
@@ -49,9 +56,13 @@ __all__ = [
     "mean_verdict",
     "difference_verdict",
     "check_verdict",
+    "not_checked",
 ]
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "REPRODUCED", "NOT REPRODUCED", "INCONCLUSIVE"
+NOT_CHECKED = "NOT CHECKED"
+OUTCOMES = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_CHECKED)
+OUTCOME_COLOURS = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#cf222e", INCONCLUSIVE: "#9a6700", NOT_CHECKED: "#57606a"}
 # fewer learned seeds than this: INCONCLUSIVE (at 95 %, no test on 5 seeds can reject: the sign
 # flips of 5 values have 32 patterns, and 1 / 32 > 2.5 %)
 MIN_SEEDS = 6
@@ -60,42 +71,80 @@ MIN_SEEDS = 6
 @dataclass(frozen=True)
 class Verdict:
     claim: str
-    outcome: str  # REPRODUCED | NOT REPRODUCED | INCONCLUSIVE
-    estimate: float  # share of seeds, or mean over seeds
+    outcome: str  # one of OUTCOMES
+    estimate: float  # share of seeds, or mean over seeds (nan where not checked)
     interval: tuple[float, float]  # 95 %
     seeds: int  # seeds counted (those that learned)
     not_learned: int  # seeds left out because their run did not learn the task
     rule: str  # the rule in words, with its line
-    reason: str = ""  # why INCONCLUSIVE, when it is for too few seeds
+    reason: str = ""  # why INCONCLUSIVE (too few seeds), or why NOT CHECKED
     unit: str = "learned seeds"  # what was counted ("seeds" where learning was not asked)
+    measure: str = ""  # the unit of a mean's values ("points", "Spearman ρ", ...)
 
     @property
     def holds(self) -> int:
         """For a share rule: the number of counted seeds where the claim holds (0 of 0 seeds)."""
         return round(self.estimate * self.seeds) if self.seeds else 0
 
+    def estimate_text(self) -> str:
+        """The estimate with its unit: "9 of 10 learned seeds", "+8.9 points", "ρ 0.82"; for a
+        deterministic check "holds" or "fails", and "—" where not checked."""
+        if self.outcome == NOT_CHECKED:
+            return "—"
+        if self.rule.startswith("deterministic"):
+            return "holds" if self.estimate else "fails"
+        if self.rule.startswith("share"):
+            return f"{self.holds} of {self.seeds} {self.unit}"
+        return self._value(self.estimate)
+
+    def interval_text(self) -> str:
+        """The 95 % interval with its unit ("+3.1 to +12.0 points", "55 % to 100 %", "ρ 0.57 to
+        0.73"), or "" where there is none."""
+        low, high = self.interval
+        if self.outcome == NOT_CHECKED or self.rule.startswith("deterministic") or math.isnan(low):
+            return ""
+        if self.rule.startswith("share"):
+            return f"{low:.0%} to {high:.0%}".replace("%", "\u00a0%")
+        text = f"{self._value(low, unit=False)} to {self._value(high, unit=False)}"
+        if self.measure in ("", "points", "%") or len(self.measure) > 2:
+            return f"{text}{self._value(high)[len(self._value(high, unit=False)) :]}"
+        return f"{self.measure} {text}"
+
+    def _value(self, value: float, unit: bool = True) -> str:
+        """A value of the estimate's kind, with its unit ("+8.9 points", "ρ 0.82") or without."""
+        if not math.isfinite(value):
+            number = "-∞" if value < 0 else "∞"
+        else:
+            d = decimals(*self.interval) if all(map(math.isfinite, self.interval)) else 2
+            number = f"{value:+.{d}f}" if self.measure == "points" else f"{value:.{d}f}"
+        if not unit or not self.measure:
+            return number
+        if self.measure == "%":
+            return f"{number}\u00a0%"
+        if len(self.measure) <= 2:  # a symbol: "ρ 0.82"
+            return f"{self.measure} {number}"
+        return f"{number} {self.measure}"
+
     def details(self, rule: bool = True) -> str:
         """The evidence in words: estimate, interval, seeds counted and left out, and the rule."""
+        if self.outcome == NOT_CHECKED:
+            return self.reason
         if self.rule.startswith("deterministic"):
             return self.rule
-        low, high = self.interval
         seeds = "seed" if self.not_learned == 1 else "seeds"
         apart = f"; {self.not_learned} {seeds} did not learn the task" if self.not_learned else ""
         why = f"; {self.reason}" if self.reason else ""
         if self.rule.startswith("share"):
-            found = f"holds in {self.holds} of {self.seeds} {self.unit}, 95 % interval {low:.0%} to {high:.0%}"
+            found = f"holds in {self.estimate_text()}, 95 % interval {self.interval_text()}"
         else:
-            d = decimals(low, high)
-            found = (
-                f"mean {self.estimate:.{d}f} over {self.seeds} {self.unit}, 95 % interval {low:.{d}f} to {high:.{d}f}"
-            )
+            found = f"mean {self.estimate_text()} over {self.seeds} {self.unit}, 95 % interval {self.interval_text()}"
         return f"{found}{apart}{why}" + (f"; rule: {self.rule}" if rule else "")
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.outcome} ({self.details()})"
 
     def _repr_html_(self) -> str:
-        colour = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#cf222e", INCONCLUSIVE: "#9a6700"}[self.outcome]
+        colour = OUTCOME_COLOURS[self.outcome]
         return (
             f'<div class="intense-verdict" style="border-left:4px solid {colour};padding:4px 10px;margin:4px 0;'
             f'white-space:normal;overflow-wrap:anywhere"><b style="color:{colour}">{self.outcome}</b> '
@@ -222,21 +271,27 @@ def share_verdict(
 
 
 def mean_verdict(
-    claim: str, values: Sequence[float], learned: Sequence[bool] | None = None, line: float = 0.0
+    claim: str, values: Sequence[float], learned: Sequence[bool] | None = None, line: float = 0.0, measure: str = ""
 ) -> Verdict:
-    """A claim about a mean over seeds: is the mean above `line`?"""
+    """A claim about a mean over seeds: is the mean above `line`? `measure`: the values' unit."""
     kept, not_learned = _learned_only([float(v) for v in values], learned)
     interval = signflip_interval(kept)
     estimate = float(np.mean(kept)) if kept else math.nan
     rule = f"mean over seeds, 95 % sign-flip interval vs {line:g}"
     unit = "seeds" if learned is None else "learned seeds"
-    return _too_few(claim, estimate, interval, len(kept), not_learned, rule, unit) or Verdict(
+    verdict = _too_few(claim, estimate, interval, len(kept), not_learned, rule, unit) or Verdict(
         claim, _outcome(interval, line), estimate, interval, len(kept), not_learned, rule, unit=unit
     )
+    return replace(verdict, measure=measure)
 
 
 def difference_verdict(
-    claim: str, a: dict[int, float], b: dict[int, float], learned: dict[int, bool] | None = None, margin: float = 0.0
+    claim: str,
+    a: dict[int, float],
+    b: dict[int, float],
+    learned: dict[int, bool] | None = None,
+    margin: float = 0.0,
+    measure: str = "",
 ) -> Verdict:
     """ "A above B (by more than `margin`)": paired by seed (the seeds both have), the mean of
     A - B with a sign-flip interval. `a`, `b`, `learned`: seed -> value. For accuracy
@@ -244,7 +299,7 @@ def difference_verdict(
     seeds = sorted(set(a) & set(b))
     differences = [a[s] - b[s] for s in seeds]
     flags = None if learned is None else [bool(learned.get(s, False)) for s in seeds]
-    verdict = mean_verdict(claim, differences, flags, line=margin)
+    verdict = mean_verdict(claim, differences, flags, line=margin, measure=measure)
     return replace(verdict, rule=f"paired-by-seed difference A - B, 95 % sign-flip interval vs {margin:g}")
 
 
@@ -252,3 +307,8 @@ def check_verdict(claim: str, holds: bool, evidence: str) -> Verdict:
     """A deterministic check (no seeds): REPRODUCED when it holds, with the evidence in words."""
     outcome = REPRODUCED if holds else NOT_REPRODUCED
     return Verdict(claim, outcome, float(holds), (float(holds), float(holds)), 0, 0, f"deterministic check: {evidence}")
+
+
+def not_checked(claim: str, reason: str) -> Verdict:
+    """A claim this reproduction cannot check, and why (e.g. its data cannot be obtained offline)."""
+    return Verdict(claim, NOT_CHECKED, math.nan, (math.nan, math.nan), 0, 0, "not checked", reason)
