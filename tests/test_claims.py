@@ -97,8 +97,8 @@ def test_every_scheme_gets_the_same_three_ranking_tests():
     ).assign(relevance_by_aggregation=None)
     table = scheme_rankings(tri)
     assert list(table.columns) == ["M1×M2 on top", "M1×M2×M3 on top", "M1×M2×M3 above M1×M2"]
-    assert table.iloc[0].tolist() == ["8 of 8: REPRODUCED", "0 of 8: NOT REPRODUCED", "0 of 8: NOT REPRODUCED"]
-    assert table.iloc[1].tolist() == ["0 of 8: NOT REPRODUCED", "8 of 8: REPRODUCED", "8 of 8: REPRODUCED"]
+    assert table.iloc[0].tolist() == ["8 of 8 learned seeds", "0 of 8 learned seeds", "0 of 8 learned seeds"]
+    assert table.iloc[1].tolist() == ["0 of 8 learned seeds", "8 of 8 learned seeds", "8 of 8 learned seeds"]
 
 
 def accuracies(**means):

@@ -18,15 +18,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+from IPython.display import Markdown
 
 from ..runs.config import RunConfig
 from .notebook import chapter_datasets, chapter_seeds, check_mode, notebook_runs, use_engine
-from .registry import Judgement, Records, claim, judge
+from .registry import Judgement, Records, claim, judge, judgements
 from .store import RESULTS_DIR, load_results
 
 __all__ = ["Chapter"]
-
-_COMMITTED: dict[str, Records] = {}  # the committed records, read once per kernel
 
 
 def _display(obj: Any) -> None:
@@ -64,7 +63,11 @@ class Chapter:
 
     def runs(self, folder: str, configs: list[RunConfig], smoke: dict[str, Any] | None = None) -> pd.DataFrame:
         """The runs of `configs` in results/`folder` (`notebook_runs`: committed, trained small
-        in a smoke run, or trained in full); a smoke run's stand for `folder` in its verdicts."""
+        in a smoke run, or trained in full); a smoke run's stand for `folder` in its verdicts.
+        A committed folder without records yet is said to be pending and gives no runs."""
+        if self.mode == "results" and not any((RESULTS_DIR / folder).glob("*.json")):
+            _display(Markdown(f"*Records pending: results/{folder} is not committed yet (`-p mode full` makes it).*"))
+            return pd.DataFrame()
         runs = notebook_runs(self.mode, RESULTS_DIR / folder, configs, smoke)
         if self.smoke:
             self._tables[folder] = pd.concat([self._tables[folder], runs]) if folder in self._tables else runs
@@ -80,24 +83,27 @@ class Chapter:
     def judgement(self, claim_id: str) -> Judgement:
         """The claim's judgement on this chapter's records (committed, or this smoke run's)."""
         if self.smoke:
-            records = Records(tables=self._tables, payloads=self._payloads, smoke=True)
-        else:
-            records = _COMMITTED.setdefault("results", Records())
-        return judge(claim(claim_id), records)
+            return judge(claim(claim_id), Records(tables=self._tables, payloads=self._payloads, smoke=True))
+        return judgements(ids=[claim_id])[claim_id]
 
-    def verdict(self, claim_id: str) -> Judgement:
-        """Show the claim's verdict (with its anchor, readings and change since the previous
-        scoreboard) and return it."""
-        found = self.judgement(claim_id)
-        _display(found)
-        return found
+    def verdict(self, claim_id: str) -> None:
+        """Show the claim's verdict: its anchor, the verdict box, its readings and its change
+        since the previous scoreboard (`judgement` returns it)."""
+        _display(self.judgement(claim_id))
 
-    def glue(self, name: str, value: Any, fmt: str | None = None) -> Any:
+    def glue(self, name: str, value: Any, fmt: str | None = None) -> None:
         """Make `value` quotable in this page's prose ({glue:text}`name`), formatted by `fmt`
-        (e.g. "{:.1f}") into text, or as it is; returns `value`."""
-        try:
-            from myst_nb import glue
-        except ImportError:  # outside the book's environment nothing quotes it
-            return value
+        (e.g. "{:.1f}") into text, or as it is."""
+        from myst_nb import glue
+
         glue(name, fmt.format(value) if fmt else value, display=False)
-        return value
+
+    def glue_verdict(self, claim_id: str, name: str, reading: str = "") -> None:
+        """Make the claim's verdict (or one `reading`'s) quotable as `name`_outcome ("NOT
+        REPRODUCED"), `name`_estimate ("9 of 10 learned seeds", "+8.9 points") and
+        `name`_interval ("55 % to 100 %")."""
+        found = self.judgement(claim_id)
+        verdict = found.readings[reading] if reading else found.verdict
+        self.glue(f"{name}_outcome", verdict.outcome)
+        self.glue(f"{name}_estimate", verdict.estimate_text())
+        self.glue(f"{name}_interval", verdict.interval_text() or "none")

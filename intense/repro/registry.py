@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..baselines.routing import AGGREGATIONS
 from . import claims as checks
-from .analysis import by_aggregation
+from .analysis import bias_table, by_aggregation
 from .paper import TABLE1, TABLE2, TABLE4, TABLE5
 from .store import RESULTS_DIR, RecordsPending, load_results, load_runs
 from .style import AGGREGATION_NAMES, LEARNING_NAMES, REGIME_NAMES, dataset_name, display_name
@@ -74,6 +74,7 @@ __all__ = [
     "claim",
     "judge",
     "judgements",
+    "committed",
     "scoreboard",
     "Scoreboard",
     "verdict_file",
@@ -151,14 +152,16 @@ class Records:
 
 @dataclass(frozen=True)
 class Reading:
-    """The same claim on other records, or under another protocol: `folders` maps a folder to
-    the one read instead, `transform` changes the runs read. `kind` groups readings ("Λ":
-    another penalty weight), so that a verdict that changes with Lambda is marked as such."""
+    """The same claim on other records, under another protocol or by another test: `folders`
+    maps a folder to the one read instead, `transform` changes the runs read, `check` replaces
+    the claim's test. `kind` groups readings ("Λ": another penalty weight), so that a verdict
+    that changes with Lambda is marked as such."""
 
     name: str
     folders: Mapping[str, str] | Callable[[str], str] = field(default_factory=dict)
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     kind: str = ""
+    check: Callable[[Records], Verdict] | None = None  # another test of the same claim
 
     def folder(self, name: str) -> str:
         return self.folders(name) if callable(self.folders) else self.folders.get(name, name)
@@ -293,23 +296,27 @@ def _audit_by(measure: str) -> Reading:
     return Reading(f"largest {measure} effect instead", transform=transform, kind="measure")
 
 
-def _bias_frame(r: Records) -> pd.DataFrame:
-    """Sec. 3.3's toy: one row per (ground truth, variant, seed) with each block's relevance,
-    the top block and whether the run learned."""
-    records = r.payload(BIAS_FILE)["records"]
-    rows = [{k: x[k] for k in ("truth", "variant", "seed", "test_accuracy")} | x["relevance"] for x in records]
-    frame = pd.DataFrame(rows)
-    blocks = list(records[0]["relevance"])
-    return frame.assign(top=frame[blocks].idxmax(axis=1), learned=frame.test_accuracy >= BIAS_LEARNED_AT)
-
-
 def _bias(variant: str, holds: Callable[[pd.DataFrame], pd.Series]) -> Callable[[Records], Verdict]:
+    """A claim about each learned seed of Sec. 3.3's toy with `variant` interaction blocks."""
+
     def check(r: Records) -> Verdict:
-        frame = _bias_frame(r)
+        frame = bias_table(r.payload(BIAS_FILE)["records"], BIAS_LEARNED_AT)
         rows = frame[frame.variant == variant]
         return share_verdict("", list(holds(rows)), list(rows.learned))
 
     return check
+
+
+def _most(rows: pd.DataFrame) -> pd.Series:
+    return rows["1x2x3"] > 0.5
+
+
+def _above_truth(rows: pd.DataFrame) -> pd.Series:
+    return rows["1x2x3"] > pd.Series([row[row.truth] for _, row in rows.iterrows()], index=rows.index)
+
+
+def _bias_reading(variant: str) -> Reading:
+    return Reading("the three-way block above the true block", check=_bias(variant, _above_truth), kind="test")
 
 
 def _paper_accuracy(dataset: str, table: dict = TABLE1) -> str:
@@ -506,7 +513,6 @@ def _claims() -> list[Claim]:
     p_large = max(SYNTHGENE_PS)
     p1, pl = synthgene_p_folder(1.0), synthgene_p_folder(p_large)
     other_ps = tuple(Reading(f"p = {p:g}", {p1: synthgene_p_folder(p)}, kind="p") for p in SYNTHGENE_PS[1:])
-    truth = lambda rows: rows.top == rows.truth  # noqa: E731
     claims = [
         Claim(
             "theorem-1",
@@ -550,7 +556,8 @@ def _claims() -> list[Claim]:
             "three-way interaction",
             "Sec. 3.3: higher-order relevance is greatly overestimated",
             "notebooks/what_can_go_wrong",
-            _bias("none", lambda rows: rows["1x2x3"] > 0.5),
+            _bias("none", _most),
+            readings=(_bias_reading("none"),),
         ),
         Claim(
             "sec33-bias-naive",
@@ -559,7 +566,8 @@ def _claims() -> list[Claim]:
             "(> 0.5)",
             "Sec. 3.3: naive normalisation is not enough",
             "notebooks/what_can_go_wrong",
-            _bias("naive", lambda rows: rows["1x2x3"] > 0.5),
+            _bias("naive", _most),
+            readings=(_bias_reading("naive"),),
         ),
         Claim(
             "sec33-iterbn",
@@ -567,7 +575,7 @@ def _claims() -> list[Claim]:
             "With IterBN, the true block gets the highest relevance",
             "Sec. 3.3: IterBN removes the bias",
             "notebooks/what_can_go_wrong",
-            _bias("iterbn", truth),
+            _bias("iterbn", lambda rows: rows.top == rows.truth),
         ),
         Claim(
             "fig3-mnl-ranking",
@@ -654,10 +662,17 @@ def _claims() -> list[Claim]:
             "Fig. 4: biased towards M1×M2×M3",
             "notebooks/fig4_synthgene_tri",
             lambda r: checks.top_block_is(r.runs("synthgene-tri", "multiroute"), "1x2x3"),
-            readings=tuple(
-                Reading(AGGREGATION_NAMES[how], transform=lambda runs, h=how: by_aggregation(runs, h))
-                for how in AGGREGATIONS
-                if how != "paper"
+            readings=(
+                Reading(
+                    "M1×M2×M3 above M1×M2 instead of on top",
+                    check=lambda r: checks.block_above(r.runs("synthgene-tri", "multiroute"), "1x2x3", "1x2"),
+                    kind="test",
+                ),
+                *(
+                    Reading(AGGREGATION_NAMES[how], transform=lambda runs, h=how: by_aggregation(runs, h))
+                    for how in AGGREGATIONS
+                    if how != "paper"
+                ),
             ),
             before={"": "MultiRoute's scores favour M1×M2×M3 (SynthGene-Tri)"},
         ),
@@ -853,15 +868,24 @@ def judge(claim: Claim, records: Records) -> Judgement:
     if claim.check is None:
         return Judgement(claim, not_checked(claim.says, claim.reason), {}, True)
     verdict, current = _judge_one(claim.check, records.read(None), claim.says)
-    readings = {r.name: _judge_one(claim.check, records.read(r), claim.says)[0] for r in claim.readings}
+    readings = {r.name: _judge_one(r.check or claim.check, records.read(r), claim.says)[0] for r in claim.readings}
     return Judgement(claim, verdict, readings, current)
 
 
 @cache
-def judgements(results: Path = RESULTS_DIR) -> dict[str, Judgement]:
-    """Every claim judged on the records in `results` (once per process and folder)."""
-    records = Records(results)
-    return {c.id: judge(c, records) for c in CLAIMS.values()}
+def committed(results: Path = RESULTS_DIR) -> Records:
+    """The records in `results`, read once per process."""
+    return Records(results)
+
+
+def judgements(results: Path = RESULTS_DIR, ids: list[str] | None = None) -> dict[str, Judgement]:
+    """Every claim (or those of `ids`) judged on the records in `results`."""
+    return {i: _judged(i, results) for i in (ids or CLAIMS)}
+
+
+@cache
+def _judged(claim_id: str, results: Path) -> Judgement:
+    return judge(claim(claim_id), committed(results))
 
 
 @cache

@@ -19,6 +19,7 @@ from torch.nn.functional import binary_cross_entropy_with_logits
 
 from ..data import gaussian_parity
 from ..data.registry import load_splits
+from ..data.synthgene import SYNTHGENE_MODALITIES
 from ..encoders import MLPEncoder
 from ..models import InTense
 from ..runs.config import PAPER_LAMBDA, RunConfig, with_overrides
@@ -42,6 +43,8 @@ __all__ = [
     "method_configs",
     "table_methods",
     "unimodal_configs",
+    "MLP_ENCODER",
+    "mlp_encoder_configs",
     "LONGER_TRAINING",
     "ENRICO_VARIANTS",
     "ENRICO_VARIANT_SEEDS",
@@ -70,14 +73,20 @@ __all__ = [
     "PARITY3_WITH_PAIRS",
     "PARITY3_DECOY",
     "fig3_configs",
+    "FIG3_PAPER_LR",
+    "fig3_unimodal_configs",
     "LAMBDA_REGIMES",
     "lambda_regime_parts",
+    "PARITY3",
+    "PARITY3_MODELS",
+    "parity3_configs",
     "parity3_lever_folder",
     "parity3_lever_configs",
     "BIAS_TRUTHS",
     "BIAS_VARIANTS",
     "BIAS_FILE",
     "BIAS_LEARNED_AT",
+    "BIAS_SMOKE",
     "bias_config",
     "bias_run",
 ]
@@ -123,6 +132,16 @@ def method_configs(dataset: str, methods=METHODS, seeds: int = 10, **changes) ->
         for m in methods
         for s in range(seeds)
     ]
+
+
+# Table 4 on our data: MNL and InTense with an MLP on the flattened input instead of the data
+# set's encoder (results/<data set>-mlp)
+MLP_ENCODER: dict[str, Any] = {"encoder": "mlp", "encoder_channels": 64}
+
+
+def mlp_encoder_configs(dataset: str, seeds: int = 10) -> list[RunConfig]:
+    """MNL and InTense on `dataset` with `MLP_ENCODER`, as in `method_configs`."""
+    return method_configs(dataset, ("mnl", "intense"), seeds, **MLP_ENCODER)
 
 
 def unimodal_configs(dataset: str, n_modalities: int, seeds: int = 10) -> list[RunConfig]:
@@ -262,6 +281,16 @@ def fig3_configs(seeds: int = 10, **changes: Any) -> list[RunConfig]:
     return [with_overrides(base, seed=s) for s in range(seeds)]
 
 
+# Fig. 3 at the paper's learning rate (App. G.2) and the encoder width chosen with it
+FIG3_PAPER_LR: dict[str, Any] = {"lr": 1e-3, "encoder_channels": 16}
+
+
+def fig3_unimodal_configs(seeds: int = 10) -> list[RunConfig]:
+    """One unimodal model per SynthGene modality (the MNL head on one encoder), `seeds` each."""
+    modalities = range(1, SYNTHGENE_MODALITIES + 1)
+    return [with_overrides(c, model="unimodal", modality=m) for m in modalities for c in fig3_configs(seeds)]
+
+
 def fig4_multiroute_configs(seeds: int = FIG4_SEEDS) -> list[RunConfig]:
     """Multimodal Routing in Fig. 4's setting (same data, encoders and trainer as InTense), as
     published: its own normalisation, no VBN on the encoder outputs (the records were made so)."""
@@ -399,12 +428,23 @@ def parity3_lever_folder(lever: str) -> str:
     return f"synthgene-parity3-levers/{lever}"
 
 
+# the chapter's own runs: the parity of M1, M2 and M3 among 4 modalities, every interaction
+PARITY3: dict[str, Any] = {"interacting": [1, 2, 3], "n_modalities": 4}
+PARITY3_MODELS = ("intense", "intense-naive")  # IterBN and the all-factor naive normalisation
+
+
+def parity3_configs(seeds: int = 10) -> list[RunConfig]:
+    """IterBN and the all-factor naive scheme on the order-3 parity, `seeds` seeds each."""
+    base = RunConfig.for_dataset("synthgene-parity", model="intense", progress=False, **PARITY3)
+    return [with_overrides(base, model=m, seed=s) for m in PARITY3_MODELS for s in range(seeds)]
+
+
 def parity3_lever_configs(lever: str) -> list[RunConfig]:
     """InTense on the parity of M1, M2 and M3 among 4 modalities (or the lever's number), with
     one lever pulled, at the lever's seeds."""
-    settings = {"n_modalities": 4, **PARITY3_LEVERS[lever]}
+    settings = {**PARITY3, **PARITY3_LEVERS[lever]}
     seeds = settings.pop("seeds")
-    base = RunConfig.for_dataset("synthgene-parity", interacting=[1, 2, 3], model="intense", progress=False, **settings)
+    base = RunConfig.for_dataset("synthgene-parity", model="intense", progress=False, **settings)
     return [with_overrides(base, seed=s) for s in range(seeds)]
 
 
@@ -418,7 +458,10 @@ BIAS_FILE = "what_can_go_wrong.json"  # in results/
 BIAS_LEARNED_AT = 0.75
 
 
-def bias_config(seeds: int = 10, steps: int = 300, n_samples: int = 512) -> dict[str, Any]:
+BIAS_SMOKE = {"seeds": 1, "steps": 40, "n_samples": 256}  # a smoke run's size
+
+
+def bias_config(seeds: int, steps: int, n_samples: int) -> dict[str, Any]:
     """The toy's settings: three modalities of 4-dimensional Gaussians, MLP encoders, every
     interaction, AdamW for `steps` steps; Lambda = 0.05 as eq. 3 writes it (over n)."""
     return {

@@ -29,6 +29,8 @@ __all__ = [
     "theorem2",
     "Theorem2",
     "rademacher",
+    "naive_and_centred",
+    "SCATTER_N",
 ]
 
 # --- Theorem 1 ---------------------------------------------------------------------------
@@ -120,6 +122,7 @@ THEOREM2_SIZES = {
 DIMS = (3, 2, 4, 2, 3, 2)  # the factors' sizes, unequal on purpose
 EXACT = 1e-9  # float64: "equal" and "zero" up to rounding
 NAIVE_COPY = 0.99  # the naive block "is" f1 where its correlation with f1 is at least this
+SCATTER_N = 1024  # the batch whose blocks the chapter plots against f1
 
 
 def _features(k: int, seed: int, batch: int) -> list[torch.Tensor]:
