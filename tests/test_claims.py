@@ -9,8 +9,12 @@ from intense.repro.claims import (
     claims_side_by_side,
     informative_ranking,
     larger_p_spreads,
+    p_beyond_formula,
     relevance_matches_unimodal,
+    reread_at_p,
+    scheme_rankings,
     scoreboard,
+    top_block_beyond_prior,
     top_block_is,
 )
 from intense.repro.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
@@ -46,6 +50,50 @@ def test_a_larger_p_spreading_the_scores_is_judged_on_effective_blocks_paired_by
     half = runs(list(even.relevance), learned=[True] * 4 + [False] * 2)
     verdict = larger_p_spreads(sparse, half, "x")
     assert verdict.outcome == INCONCLUSIVE and verdict.not_learned == 2
+
+
+def test_a_top_block_that_only_keeps_its_initial_lead_does_not_count():
+    """The size prior: a large block starts with most of the relevance (eq. 4 grows with a
+    block's number of features); the claim holds only where training raised it most."""
+    prior = {"1": 0.1, "1x2": 0.2, "1x2x3": 0.7}
+    kept_lead = runs([{"1": 0.2, "1x2": 0.3, "1x2x3": 0.5}] * 8, relevance_at_init=[prior] * 8)
+    assert top_block_is(kept_lead, "1x2x3", "x").outcome == REPRODUCED  # on top in 8 of 8 ...
+    assert top_block_beyond_prior(kept_lead, "1x2x3", "x").outcome == NOT_REPRODUCED  # ... but it lost ground
+    earned = runs([{"1": 0.05, "1x2": 0.1, "1x2x3": 0.85}] * 8, relevance_at_init=[prior] * 8)
+    assert top_block_beyond_prior(earned, "1x2x3", "x").outcome == REPRODUCED
+    with pytest.raises(ValueError, match="initial_relevance.py"):
+        top_block_beyond_prior(runs([prior] * 8, relevance_at_init=[None] * 8), "1x2x3", "x")
+
+
+def test_rereading_fixed_weights_at_another_p_is_eq_4_of_their_norms():
+    norms = {"1": 3.0, "2": 1.0, "1x2": 0.5}
+    at = {p: {b: n ** (2 / (p + 1)) for b, n in norms.items()} for p in (1.0, 4.0)}
+    at = {p: {b: v / sum(x**p for x in s.values()) ** (1 / p) for b, v in s.items()} for p, s in at.items()}
+    assert reread_at_p(at[1.0], 1.0, 4.0) == pytest.approx(at[4.0])
+    assert reread_at_p(at[4.0], 4.0, 1.0) == pytest.approx(at[1.0])
+
+
+def test_p_beyond_formula_credits_training_only_with_what_the_formula_does_not_explain():
+    small = runs([{"1": 0.7, "2": 0.2, "1x2": 0.1 + 0.001 * s} for s in range(8)], p=[1.0] * 8)
+    formula_only = small.assign(p=4.0, relevance=small.relevance.map(lambda r: reread_at_p(r, 1.0, 4.0)))
+    assert larger_p_spreads(small, formula_only, "x").outcome == REPRODUCED  # the old check: spread ...
+    assert p_beyond_formula(small, formula_only, "x").outcome == INCONCLUSIVE  # ... all of it the formula's
+    flatter = formula_only.assign(relevance=[{"1": 0.6, "2": 0.55, "1x2": 0.5 + 0.001 * s} for s in range(8)])
+    assert p_beyond_formula(small, flatter, "x").outcome == REPRODUCED
+
+
+def test_every_scheme_gets_the_same_three_ranking_tests():
+    tri = pd.concat(
+        [
+            runs([{"1x2": 0.6, "1x2x3": 0.3}] * 8, model=["intense"] * 8),
+            runs([{"1x2": 0.3, "1x2x3": 0.6}] * 8, model=["intense-naive"] * 8),
+        ],
+        ignore_index=True,
+    ).assign(relevance_by_aggregation=None)
+    table = scheme_rankings(tri)
+    assert list(table.columns) == ["M1×M2 on top", "M1×M2×M3 on top", "M1×M2×M3 above M1×M2"]
+    assert table.iloc[0].tolist() == ["8 of 8: REPRODUCED", "0 of 8: NOT REPRODUCED", "0 of 8: NOT REPRODUCED"]
+    assert table.iloc[1].tolist() == ["0 of 8: NOT REPRODUCED", "8 of 8: REPRODUCED", "8 of 8: REPRODUCED"]
 
 
 def test_accuracy_claims_pair_methods_by_seed():

@@ -24,12 +24,17 @@ def test_train_writes_a_complete_run_record(tmp_path):
     command = "train --dataset synthgene-tri --model intense --seed 3 --interactions 12 123 --output"
     assert cli(command, str(out), *SMALL) == 0
     record = json.loads(out.read_text())
-    assert {"config", "test", "val", "relevance", "history"} <= set(record)
+    assert {"config", "test", "val", "train", "relevance", "relevance_at_init", "history"} <= set(record)
     assert record["config"]["seed"] == 3 and record["config"]["interactions"] == ["12", "123"]
     assert {"torch", "python", "git_commit", "git_dirty"} <= set(record["config"]["environment"])
     assert list(record["relevance"]) == ["1", "2", "3", "1x2", "1x2x3"]
     assert sum(record["relevance"].values()) == pytest.approx(1.0)
+    # eq. 4 before training: the prior of the blocks' sizes (the 512-feature 1x2x3 block leads)
+    assert list(record["relevance_at_init"]) == list(record["relevance"])
+    assert sum(record["relevance_at_init"].values()) == pytest.approx(1.0)
+    assert max(record["relevance_at_init"], key=record["relevance_at_init"].get) == "1x2x3"
     assert 0.0 <= record["test"]["accuracy"] <= 1.0 and len(record["history"]) == 1
+    assert 0.0 <= record["train"]["accuracy"] <= 1.0
     assert set(record["history"][0]) >= {"epoch", "train_objective", "val_loss", "relevance"}
     assert sum(record["sizes"].values()) == 160
 
@@ -233,18 +238,19 @@ def test_a_checkpoint_that_is_missing_corrupt_or_does_not_fit_is_a_clear_error(t
     assert "does not fit the model" in capsys.readouterr().err
 
 
-def test_help_shows_each_default_once_and_the_chosen_learning_rates():
+def test_help_shows_each_default_once_and_the_settings_chosen_per_method():
     from intense.runs.cli import _parser
-    from intense.runs.config import CHOSEN_LR
+    from intense.runs.config import CHOSEN_SETTINGS
 
     commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
     for name in ("train", "sweep"):
         for action in commands[name]._actions:
             assert (action.help or "").count("default:") <= 1, action.dest
         epilog = commands[name].epilog
-        for dataset, rates in CHOSEN_LR.items():
-            line = next(line for line in epilog.splitlines() if line.split()[:1] == [dataset] and "mnl" in line)
-            assert all(f"{model} {lr:g}" in line for model, lr in rates.items()), line
+        for dataset, methods in CHOSEN_SETTINGS.items():
+            for model, chosen in methods.items():
+                line = next(line for line in epilog.splitlines() if line.split()[:2] == [dataset, model])
+                assert all(f"--{k.replace('_', '-')} {v:g}" in line for k, v in chosen.items()), line
 
 
 def test_a_run_that_did_not_learn_says_which_rule_failed_once_without_source_lines(tmp_path, capsys):
@@ -295,3 +301,17 @@ def test_threads_flag_and_environment_override(tmp_path, monkeypatch, capsys, ke
     monkeypatch.setenv("INTENSE_THREADS", "many")
     assert cli("train --output", out, *SMALL) == 2
     assert "the environment variable INTENSE_THREADS must be a whole number of threads >= 1" in capsys.readouterr().err
+
+
+def test_the_relevance_at_initialisation_can_be_recomputed_for_an_older_record(tmp_path):
+    """experiments/initial_relevance.py fills in eq. 4 of the untrained model for records made
+    before they held it: the model initialised at the run's seed is the run's own."""
+    from intense.runs.config import RunConfig
+    from intense.runs.experiment import initial_relevance, run
+
+    config = RunConfig.for_dataset("synthgene-tri", n_samples=160, epochs=1, batch_size=16, progress=False, seed=4)
+    record = run(config)
+    assert initial_relevance(config) == record["relevance_at_init"]
+    assert (
+        initial_relevance(RunConfig.for_dataset("synthgene-tri", n_samples=160, seed=5)) != record["relevance_at_init"]
+    )

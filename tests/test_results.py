@@ -64,7 +64,9 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
         assert {"config", "test", "val", "relevance", "history", "best_epoch"} <= set(record), path.name
         config = record["config"]
         assert {"git_commit", "torch"} <= set(config["environment"]), path.name
-        assert len(record["history"]) == config["epochs"], path.name
+        # every epoch, or stopped `patience` epochs after the best one
+        epochs, patience = len(record["history"]), config.get("patience")
+        assert epochs == config["epochs"] or (patience and epochs - record["best_epoch"] == patience), path.name
         if record["relevance"]:  # eq. 4: ||beta||_p = 1 (MultiRoute's scores sum to one); baselines have none
             p = config["p"] if config["model"] != "multiroute" else 1.0
             norm = sum(v**p for v in record["relevance"].values()) ** (1 / p)

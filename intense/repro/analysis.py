@@ -78,7 +78,8 @@ def by_aggregation(runs: pd.DataFrame, how: str) -> pd.DataFrame:
     AGGREGATIONS`) as the relevance; runs whose records predate the aggregations are left out."""
     if how not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {how!r}: use one of {list(AGGREGATIONS)}")
-    runs = runs[runs.relevance_by_aggregation.map(lambda scores: isinstance(scores, dict) and how in scores)]
+    held = runs.relevance_by_aggregation.map(lambda scores: isinstance(scores, dict) and how in scores)
+    runs = runs.loc[held.astype(bool)]  # (an empty object mask would select columns)
     return runs.assign(relevance=runs.relevance_by_aggregation.map(lambda scores: scores[how]))
 
 

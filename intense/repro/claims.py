@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import relevance_spread
+from ..baselines.routing import AGGREGATIONS
+from .analysis import by_aggregation, relevance_spread
 from .paper import TABLE1, TABLE2
 from .store import RESULTS_DIR, load_runs
 from .style import dataset_name, display_name
@@ -37,6 +38,12 @@ __all__ = [
     "relevance_tracks_accuracy",
     "top_block_is",
     "block_above",
+    "top_block_beyond_prior",
+    "largest_gain",
+    "p_beyond_formula",
+    "reread_at_p",
+    "scheme_rankings",
+    "by_accuracy_selection",
     "accuracy_by_seed",
     "accuracy_claims",
     "claims_side_by_side",
@@ -112,6 +119,78 @@ def top_block_is(runs: pd.DataFrame, block: str, claim: str) -> Verdict:
 def block_above(runs: pd.DataFrame, high: str, low: str, claim: str) -> Verdict:
     """Fig. 7 (naive scheme): block `high` gets more relevance than block `low`, per seed."""
     return share_verdict(claim, list(runs.relevance.map(lambda r: r[high] > r[low])), learned_flags(runs))
+
+
+def largest_gain(relevance: dict[str, float], prior: dict[str, float]) -> str:
+    """The block whose relevance training raised the most above its value at initialisation."""
+    return max(relevance, key=lambda b: relevance[b] - prior[b])
+
+
+def top_block_beyond_prior(runs: pd.DataFrame, block: str, claim: str) -> Verdict:
+    """A ranking claim with its control (the size prior): per learned seed, `block` has the
+    highest relevance *and* training raised its relevance more than any other block's, from its
+    value at initialisation (`relevance_at_init`: eq. 4 of the untrained model, where a block's
+    score grows with its number of features). A block that only keeps the lead its size gave
+    it does not count."""
+    if runs.relevance_at_init.isna().any():
+        missing = int(runs.relevance_at_init.isna().sum())
+        raise ValueError(
+            f"{missing} runs have no relevance at initialisation; make it with python experiments/initial_relevance.py"
+        )
+    holds = [
+        top_block(r.relevance) == block and largest_gain(r.relevance, r.relevance_at_init) == block
+        for r in runs.itertuples()
+    ]
+    return share_verdict(claim, holds, learned_flags(runs))
+
+
+def reread_at_p(relevance: dict[str, float], p_from: float, p_to: float) -> dict[str, float]:
+    """eq. 4's scores of the same fusion weights read with another p: the block norms are
+    recovered up to a common factor (beta_b is ||W_b||^(2/(p+1)) over a norm of them, and eq. 4
+    does not change when every norm is scaled), then read at `p_to`."""
+    norms = {b: v ** ((p_from + 1) / 2) for b, v in relevance.items()}
+    denominator = sum(n ** (2 * p_to / (p_to + 1)) for n in norms.values()) ** (1 / p_to)
+    return {b: n ** (2 / (p_to + 1)) / denominator for b, n in norms.items()}
+
+
+def p_beyond_formula(small_p: pd.DataFrame, large_p: pd.DataFrame, claim: str) -> Verdict:
+    """App. E's p with its control: eq. 4 itself spreads the scores of *fixed* weights as p
+    grows. Per seed, the effective number of blocks (`relevance_spread`) of the model trained at
+    the large p minus that of the small p's trained weights re-read at the large p
+    (`reread_at_p`): what training at the larger p adds beyond the formula, above 0. A seed
+    counts when both runs learned."""
+    p_small, p_large = float(small_p.p.iloc[0]), float(large_p.p.iloc[0])
+    reread = small_p.assign(relevance=small_p.relevance.map(lambda r: reread_at_p(r, p_small, p_large)))
+    return larger_p_spreads(reread, large_p, claim)
+
+
+def scheme_rankings(tri: pd.DataFrame) -> pd.DataFrame:
+    """Fig. 4 and 7 on one footing: for every scheme of SynthGene-Tri's runs (IterBN, the two
+    naive normalisations, MultiRoute under each aggregation of its scores), the same three
+    per-seed tests side by side, as shares of learned seeds with their verdicts: M1×M2 on top,
+    M1×M2×M3 on top, M1×M2×M3 above M1×M2."""
+    schemes = {display_name(m): tri[tri.model == m] for m in ("intense", "intense-naive-pairwise", "intense-naive")}
+    routing = tri[tri.model == "multiroute"]
+    for how in AGGREGATIONS:
+        schemes[f"{display_name('multiroute')} ({how})"] = by_aggregation(routing, how)
+    rows = []
+    for scheme, runs in schemes.items():
+        if runs.empty:
+            continue
+        tests = {
+            "M1×M2 on top": top_block_is(runs, "1x2", scheme),
+            "M1×M2×M3 on top": top_block_is(runs, "1x2x3", scheme),
+            "M1×M2×M3 above M1×M2": block_above(runs, "1x2x3", "1x2", scheme),
+        }
+        rows.append({"scheme": scheme} | {t: f"{v.holds} of {v.seeds}: {v.outcome}" for t, v in tests.items()})
+    return pd.DataFrame(rows).set_index("scheme")
+
+
+def by_accuracy_selection(runs: pd.DataFrame) -> pd.DataFrame:
+    """The same runs under the second protocol (App. E.5's "best validation metrics"): each
+    run's test accuracy at its epoch of highest validation accuracy, where the record holds it."""
+    kept = runs[runs.by_val_accuracy.map(lambda b: isinstance(b, dict) and "test" in b)]
+    return kept.assign(test_accuracy=kept.by_val_accuracy.map(lambda b: b["test"]["accuracy"]))
 
 
 def accuracy_by_seed(runs: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,18 @@ from ..runs.record import environment, read_json, write_json
 __all__ = ["RESULTS_DIR", "save_results", "load_results", "load_runs", "scratch_path", "full_output", "full_results"]
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "results"
+# eq. 4 at initialisation for the records made before they held it (experiments/initial_relevance.py)
+PRIORS_FILE = "relevance_at_init.json"
+
+
+def _priors(folder: Path) -> dict[str, dict[str, float]]:
+    """Record file -> relevance at initialisation, from `PRIORS_FILE`, for a committed folder."""
+    path = RESULTS_DIR / PRIORS_FILE
+    try:
+        name = folder.resolve().relative_to(RESULTS_DIR.resolve()).as_posix()
+    except ValueError:  # not a committed folder
+        return {}
+    return load_results(path)["records"][0].get(name, {}) if path.is_file() else {}
 
 
 def save_results(path: str | Path, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
@@ -112,7 +124,7 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
     if not paths:
         hint = f" Make them with: {how_to_make}" if how_to_make else ""
         raise FileNotFoundError(f"no run records (*.json) in {folder}.{hint}")
-    rows = []
+    rows, priors = [], _priors(folder)
     for path in paths:
         record = json.loads(path.read_text())
         config = {k: v for k, v in record["config"].items() if k != "environment"}
@@ -128,6 +140,9 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "chance": record.get("chance"),  # validation share of the most common class
                 "best_epoch": record["best_epoch"],
                 "relevance": record["relevance"],
+                # eq. 4 of the untrained model (the prior of the blocks' sizes); None for a
+                # record made before it was recorded and not in PRIORS_FILE
+                "relevance_at_init": record.get("relevance_at_init", priors.get(path.name)),
                 "history": record["history"],
                 # made by committed code on a clean tree (records older than this flag: False)
                 "clean": record["config"].get("environment", {}).get("git_dirty") is False,

@@ -17,7 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..threads import LONE_THREADS, use_threads
-from .config import CHOSEN_LR, DATASET_SETTINGS, MODELS, RunConfig, flag_fields, generic_default
+from .config import CHOSEN_SETTINGS, DATASET_SETTINGS, MODELS, RunConfig, flag_fields, generic_default
 from .experiment import run
 from .sweep import BACKENDS, sweep
 
@@ -32,9 +32,11 @@ def _dataset_defaults() -> str:
             for k, v in settings.items()
         )
         lines.append(f"  {dataset:<17} {text}")
-    lines.append("learning rates chosen per method on validation data (--lr when it is not given):")
-    for dataset, rates in CHOSEN_LR.items():
-        lines.append(f"  {dataset:<17} " + ", ".join(f"{model} {lr:g}" for model, lr in rates.items()))
+    lines.append("settings chosen per method on validation data (where the flag is not given):")
+    for dataset, methods in CHOSEN_SETTINGS.items():
+        for model, chosen in methods.items():
+            flags = " ".join(f"--{k.replace('_', '-')} {v:g}" for k, v in chosen.items())
+            lines.append(f"  {dataset:<17} {model:<11} {flags}")
     return "\n".join(lines)
 
 
