@@ -12,8 +12,8 @@ thread, as each worker of a sweep runs.
 
 from __future__ import annotations
 
+import logging
 import statistics
-import warnings
 
 import torch
 from _cli import benchmark_parser  # benchmarks/_cli.py
@@ -21,7 +21,9 @@ from _cli import benchmark_parser  # benchmarks/_cli.py
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.runs import RunConfig
 from intense.runs.experiment import build_model, run_splits
-from intense.train import NotLearnedWarning, TrainConfig, fit
+from intense.threads import use_threads
+from intense.train import LOG as TRAIN_LOG
+from intense.train import TrainConfig, fit
 
 # modalities -> highest orders of InTense (MNL, order 1, is measured beside each)
 ORDERS = {4: (2, 3, 4), 5: (2, 3)}
@@ -29,8 +31,8 @@ ORDERS = {4: (2, 3, 4), 5: (2, 3)}
 
 def main() -> None:
     args = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_orders.json").parse_args()
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore", NotLearnedWarning)  # timing only: 3 epochs need not learn
+    use_threads(1)
+    TRAIN_LOG.setLevel(logging.ERROR)  # timing only: 3 epochs need not learn
     epochs = 1 if args.smoke else 3
     overrides = {"epochs": epochs, "progress": False} | ({"n_samples": 200} if args.smoke else {})
     records = []

@@ -10,6 +10,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
     python experiments/real_world.py parity3-levers [LEVER ...]  # the order-3 parity, by lever
+    python experiments/real_world.py parity3-decoy  # its control: a decoy three-way block
     python experiments/real_world.py lambda [REGIME ...]  # the synthetic relevance claims at other
                                                   # weights of the penalty (LAMBDA_REGIMES)
 
@@ -32,6 +33,7 @@ from intense.repro.suites import (
     GAMMAS,
     LAMBDA_REGIMES,
     LR_START,
+    PARITY3_DECOY_FOLDER,
     PARITY3_LEVERS,
     SELECTED,
     SYNTHGENE_PS,
@@ -42,6 +44,7 @@ from intense.repro.suites import (
     fig7_folder,
     lambda_regime_parts,
     method_configs,
+    parity3_decoy_configs,
     parity3_lever_configs,
     parity3_lever_folder,
     select_settings,
@@ -148,6 +151,7 @@ PARTS = {
         for s in range(0, 10, 2)
         for p in SYNTHGENE_PS
     ],
+    "parity3-decoy": lambda: part(parity3_decoy_configs(), PARITY3_DECOY_FOLDER),
     "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
     # each real data set's table: every method of `table_methods`, 10 seeds
     **{d: partial(table, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},

@@ -11,9 +11,9 @@ slices with no per-sample work.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,10 +35,12 @@ __all__ = [
     "train_steps",
     "chance_rate",
     "learned",
+    "not_learned_because",
     "CLASS_BALANCES",
     "training_order",
-    "NotLearnedWarning",
 ]
+
+LOG = logging.getLogger(__name__)
 
 
 def task_loss(task: Task, class_weights: Tensor | None = None) -> LossFn:
@@ -122,14 +124,30 @@ def chance_rate(data: MultimodalData) -> float:
     return (counts.max() / counts.sum()).item() if counts.sum() > 0 else math.nan
 
 
-def learned(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> bool:
-    """Whether a run learned its task: validation accuracy at least `threshold` when one is
-    set for the data set (the synthetic tasks: 0.75), else at least 5 points and 3 standard
-    errors above the chance rate (`chance_rate` of the validation split)."""
+def not_learned_because(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> str | None:
+    """None when a run learned its task, else the rule it failed, with the numbers: validation
+    accuracy at least `threshold` when one is set for the data set (the synthetic tasks: 0.75),
+    else at least 5 points and 3 standard errors above the chance rate (`chance_rate` of the
+    validation split)."""
     if threshold is not None:
-        return val_accuracy >= threshold
-    standard_error = math.sqrt(chance * (1 - chance) / max(n_val, 1))
-    return val_accuracy >= chance + max(0.05, 3 * standard_error)
+        if val_accuracy >= threshold:
+            return None
+        return (
+            f"validation accuracy {val_accuracy:.3f} is below the data set's threshold {threshold:.3f} "
+            f"(chance: {chance:.3f})"
+        )
+    needed = chance + max(0.05, 3 * math.sqrt(chance * (1 - chance) / max(n_val, 1)))
+    if val_accuracy >= needed:
+        return None
+    return (
+        f"validation accuracy {val_accuracy:.3f} is not clearly above chance ({chance:.3f}): a run counts as "
+        f"learned from {needed:.3f}, 5 points and 3 standard errors above chance"
+    )
+
+
+def learned(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> bool:
+    """Whether a run learned its task (`not_learned_because` says which rule it failed)."""
+    return not_learned_because(val_accuracy, chance, n_val, threshold) is None
 
 
 # how a run balances imbalanced classes (`MultimodalData.class_weights`, e.g. ENRICO's topics):
@@ -246,19 +264,14 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
         raise FloatingPointError("the validation loss was never finite; lower the learning rate")
     model.load_state_dict(result.selected_state)
     model.eval()
-    accuracy, chance = result.history[result.best_epoch - 1]["val_accuracy"], chance_rate(val)
-    if not learned(accuracy, chance, len(val), config.learned_above):
-        warnings.warn(
-            f"{train.name}: the model did not learn the task (validation accuracy {accuracy:.3f}, chance "
-            f"{chance:.3f}); its relevance scores describe an untrained fusion layer, not the data",
-            NotLearnedWarning,
-            stacklevel=2,
+    accuracy = result.history[result.best_epoch - 1]["val_accuracy"]
+    reason = not_learned_because(accuracy, chance_rate(val), len(val), config.learned_above)
+    if reason:
+        LOG.warning(
+            f"{train.name}: the model did not learn the task ({reason}); its relevance scores describe an "
+            "untrained fusion layer, not the data"
         )
     return result
-
-
-class NotLearnedWarning(UserWarning):
-    """A trained model's validation accuracy is at chance."""
 
 
 def train_steps(

@@ -91,8 +91,7 @@ INSTALL = "apt-get install chromium chromium-driver, and pip install -e '.[test]
 # run in the page once MathJax has typeset it; returns what a reader would notice
 INSPECT = r"""
 const done = arguments[arguments.length - 1];
-const ready = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
-ready.then(() => {
+const inspect = () => {
   const article = document.querySelector("article") || document.querySelector("main") || document.body;
   // the column a reader sees: the article, or the window where the article is wider
   const box = article.getBoundingClientRect();
@@ -138,12 +137,33 @@ ready.then(() => {
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80));
   const network = performance.getEntriesByType("resource").map(r => r.name)
     .filter(n => !n.startsWith("file:") && !n.startsWith("data:") && !n.startsWith("blob:"));
-  done({
+  return {
     errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent),
     raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings, tables: tables,
     figures: figures, network: network,
-  });
-});
+  };
+};
+// MathJax rejects its start-up promise when typesetting throws; that, and an error in the
+// inspection itself, is reported as found, never left to run into the script timeout
+const report = (what, err) => done({[what]: [String((err && err.stack) || err)]});
+const ready = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
+ready.then(() => {
+  try { done(inspect()); } catch (err) { report("javascript", err); }
+}, err => report("mathjax", err));
+"""
+
+# seconds INSPECT may take on one page (0.3 s on a quiet machine)
+SCRIPT_TIMEOUT = 60
+
+# what the page was doing when INSPECT did not answer in time
+STATE = r"""
+const math = document.querySelectorAll(".math, .tex2jax_process, .mathjax_process");
+return {
+  readyState: document.readyState,
+  mathjax: window.MathJax ? (MathJax.version || "its configuration only: the script did not run") : "absent",
+  typeset: document.querySelectorAll("mjx-container").length,
+  untypeset: Array.from(math).filter(e => !e.querySelector("mjx-container")).length,
+};
 """
 
 
@@ -171,8 +191,9 @@ def browser():
         "--allow-file-access-from-files",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, reported on a timeout
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_script_timeout(60)
+    driver.set_script_timeout(SCRIPT_TIMEOUT)
     yield driver
     driver.quit()
 
@@ -187,11 +208,16 @@ def inspect_pages(browser, html: Path, widths=(1280, 420)) -> dict[str, dict]:
                 continue
             if 'http-equiv="Refresh"' in page.read_text():  # a redirect (index.html): its target is checked
                 continue
+            browser.get_log("browser")  # drop earlier pages' console messages
             browser.get(page.as_uri())
             try:
                 found = {k: v for k, v in browser.execute_async_script(INSPECT).items() if v}
-            except TimeoutException:
-                found = {"timeout": "MathJax did not finish typesetting within a minute"}
+            except TimeoutException as err:  # what the page was doing, and what it logged
+                found = {
+                    "timeout": f"no answer within {SCRIPT_TIMEOUT} s ({err.msg.strip()})",
+                    "state": browser.execute_script(STATE),
+                    "console": [entry["message"] for entry in browser.get_log("browser")],
+                }
             if found:
                 problems[f"{page.relative_to(html).as_posix()} at {width} px"] = found
     return problems
@@ -206,7 +232,8 @@ def test_every_page_renders_for_a_reader(browser, built_book):
 @pytest.mark.slow
 def test_broken_equations_are_caught(browser, built_book, tmp_path):
     """The check itself can fail: a brace left open leaves TeX unrendered, a \\tag inside a
-    split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, a
+    split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, a failed
+    MathJax start-up and an error in the inspection are reported (not left to time out), a
     warning that does not wrap runs past its box, a table wider than the column outside a
     scrolling box is cut off, and a figure of 3000 px squeezed into the column is illegible."""
     broken = tmp_path / "html"
@@ -222,6 +249,13 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     page = broken / "book" / "synthetic.html"
     wide = '<table style="width:3000px"><tr><td>cut off</td></tr></table>'
     page.write_text(page.read_text().replace("</article>", wide + "</article>", 1))
+    # MathJax rejects its start-up promise when typesetting throws; the inspection can throw too
+    page = broken / "book" / "real_world.html"
+    failing = 'window.MathJax = {"startup": {"pageReady": () => Promise.reject(new Error("typesetting failed"))}, '
+    page.write_text(page.read_text().replace("window.MathJax = {", failing, 1))
+    page = broken / "book" / "intro.html"
+    throwing = '<script>performance.getEntriesByType = () => { throw new Error("no entries"); };</script>'
+    page.write_text(page.read_text().replace("</body>", throwing + "</body>", 1))
     page = broken / "notebooks" / "speed.html"
     Image.new("RGB", (3000, 200), "white").save(broken / "_images" / "wide.png")
     squeezed = '<div class="cell_output docutils container"><img src="../_images/wide.png" /></div>'
@@ -234,6 +268,8 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     assert "tag" in " ".join(problems.get("book/intense.html at 1280 px", {}).get("errors", []))
     assert problems.get("book/deviations.html at 1280 px", {}).get("warnings")
     assert problems.get("book/synthetic.html at 1280 px", {}).get("tables")
+    assert "typesetting failed" in problems.get("book/real_world.html at 1280 px", {}).get("mathjax", [""])[0]
+    assert "no entries" in problems.get("book/intro.html at 1280 px", {}).get("javascript", [""])[0]
 
 
 # run once MathJax has typeset (and intense.js has fitted the equations): what is out of sight

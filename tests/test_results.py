@@ -111,9 +111,12 @@ PENDING_REGENERATION: set[str] = set()
 DERIVED = {VERDICTS_FILE}
 
 
-def _provenance(path: Path) -> dict:
+def _provenance(path: Path) -> list[dict]:
+    """The file's provenance, and each record's where a results file merged runs of several
+    commits (intense.repro.store.full_results)."""
     record = json.loads(path.read_text())
-    return record.get("environment") or record.get("config", {}).get("environment", {})
+    merged = [r["environment"] for r in record.get("records", []) if isinstance(r, dict) and "environment" in r]
+    return [record.get("environment") or record.get("config", {}).get("environment", {}), *merged]
 
 
 def test_every_committed_record_was_made_by_committed_code_on_a_clean_tree():
@@ -129,8 +132,7 @@ def test_every_committed_record_was_made_by_committed_code_on_a_clean_tree():
     for path in RESULTS.rglob("*.json"):
         if path.name in DERIVED:
             continue
-        environment = _provenance(path)
-        clean = environment.get("git_commit") in history and environment.get("git_dirty") is False
+        clean = all(e.get("git_commit") in history and e.get("git_dirty") is False for e in _provenance(path))
         folder = path.relative_to(RESULTS).parts[0]
         if folder in PENDING_REGENERATION:
             pending |= {folder} if not clean else set()

@@ -52,7 +52,7 @@ from .suites import (
     LAMBDA_REGIMES,
     LEARNING_SEEDS,
     LONGER_TRAINING,
-    PARITY3_DECOY,
+    PARITY3_DECOY_FOLDER,
     PARITY3_WITH_PAIRS,
     SYNTHGENE_PS,
     fig7_folder,
@@ -734,7 +734,7 @@ def _claims() -> list[Claim]:
             "size beside it (M4×M5×M6, no signal)",
             "—",
             "notebooks/parity3",
-            lambda r: checks.top_block_is(r.runs(parity3_lever_folder(PARITY3_DECOY)), "1x2x3"),
+            lambda r: checks.top_block_is(r.runs(PARITY3_DECOY_FOLDER), "1x2x3"),
         ),
     ]
     for setting, arms in LEARNING_SEEDS.items():

@@ -29,12 +29,12 @@ from ..data.registry import default_encoder, load_splits
 from ..encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from ..model_base import MultimodalModel
 from ..models import MNL, InTense
-from ..train import TrainConfig, chance_rate, evaluate, fit, learned
+from ..train import TrainConfig, chance_rate, evaluate, fit, learned, not_learned_because
 from .checkpoint import save_checkpoint
 from .config import RunConfig
 from .record import environment, write_json
 
-__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name", "initial_relevance"]
+__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name", "initial_relevance", "why_not_learned"]
 
 
 # InTense's variants by model name: how their interaction blocks are normalised
@@ -213,3 +213,9 @@ def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None)
 def run_file_name(config: RunConfig) -> str:
     model = config.model + (f"-m{config.modality}" if config.model == "unimodal" else "")
     return f"{config.dataset}_{model}_seed{config.seed}.json"
+
+
+def why_not_learned(record: dict[str, Any]) -> str | None:
+    """None when the run of `record` learned its task, else the rule it failed, with the numbers."""
+    val, config = record["val"]["accuracy"], record["config"]
+    return not_learned_because(val, record["chance"], record["sizes"]["val"], config["learned_above"])
