@@ -163,13 +163,18 @@ def accuracy_table(runs: pd.DataFrame, methods: list[str], paper: dict[str, dict
 
 
 def training_length(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per data set and method: the epochs trained, the epoch kept (mean) and how many seeds
-    were still improving when training stopped (`still_improving`)."""
+    """Per data set and method: did it fit its training data and train long enough? The
+    epochs trained, the epoch kept (mean), how many seeds were still improving when training
+    stopped (`still_improving`), and the accuracy (mean, %) on the training and test splits
+    beside the majority class's share."""
     frame = runs.assign(
         epochs=runs.history.map(len),
         late=still_improving(runs),
         method=runs.model.map(METHOD_NAMES),
         data=runs.dataset.map(dataset_name),
+        train=100 * runs.train_accuracy.astype(float),
+        test=100 * runs.test_accuracy,
+        majority=100 * runs.chance,
     )
     return frame.groupby(["data", "method"], sort=False).agg(
         **{
@@ -177,6 +182,9 @@ def training_length(runs: pd.DataFrame) -> pd.DataFrame:
             "epoch kept (mean)": ("best_epoch", "mean"),
             "seeds still improving": ("late", "sum"),
             "seeds": ("seed", "count"),
+            "train accuracy %": ("train", "mean"),
+            "test accuracy %": ("test", "mean"),
+            "majority class %": ("majority", "first"),
         }
     )
 

@@ -148,6 +148,8 @@ def load_runs(folder: str | Path, how_to_make: str = "") -> pd.DataFrame:
                 "learned": _learned(record),
                 "test_accuracy": record["test"]["accuracy"],
                 "test_loss": record["test"]["loss"],
+                # on the training split at the kept epoch (None for a record made before it was kept)
+                "train_accuracy": record.get("train", {}).get("accuracy"),
                 "val_accuracy": record["val"]["accuracy"],
                 "val_loss": record["val"]["loss"],
                 "chance": record.get("chance"),  # validation share of the most common class
