@@ -15,8 +15,8 @@ that is `MultimodalModel.training_loss`: the mean loss plus `penalty()`, which i
 
 Deviation from eq. 25, as the authors' code and App. E.5 have it: the encoders' term is not in
 the loss but AdamW's decoupled weight decay, `ENCODER_WEIGHT_DECAY` = 0.01 on every weight below
-the fusion layer (`MultimodalModel.param_groups`); the fusion layer gets no weight decay, its
-penalty regularises it. The book's deviations page states it.
+the fusion layer (`InTense.param_groups`); the fusion layer gets no weight decay, its penalty
+regularises it. The book's MNL chapter (book/mnl.md) says so beside eq. 3.
 """
 
 from __future__ import annotations
