@@ -64,6 +64,7 @@ def bench_train_step(batch: int, in_dim: int, hidden: int, latent: int, repeats:
     }.items():
         torch.manual_seed(0)
         model = make([MLPEncoder(in_dim, hidden, hidden=(hidden,)) for _ in range(3)])
+        model.set_training_size(batch)  # eq. 3's Lambda / n, as the trainer sets it
         optimizer = torch.optim.AdamW(model.param_groups(0.01), lr=1e-3)
 
         loss = task_loss("multiclass")

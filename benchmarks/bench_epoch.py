@@ -24,7 +24,7 @@ from _cli import benchmark_parser  # benchmarks/_cli.py
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 
-from intense import InTense, SequenceCNN
+from intense import InTense, SequenceCNN, penalty_weight
 from intense.data import split_indices, synthgene_parity
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.train import TrainConfig, fit
@@ -80,7 +80,7 @@ def main() -> None:
         return [SequenceCNN(config["hidden_dim"], channels=config["encoder_channels"]) for _ in range(3)]
 
     def intense() -> InTense:
-        return InTense(encoders(), 1, tf_latent_dim=config["tf_latent_dim"])
+        return InTense(encoders(), 1, tf_latent_dim=config["tf_latent_dim"], reg_param=penalty_weight(len(train)))
 
     history = fit(
         intense(), train, splits["val"], TrainConfig(epochs=config["epochs"], batch_size=64, lr=1e-2, progress=False)

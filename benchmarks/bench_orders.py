@@ -20,7 +20,7 @@ from _cli import benchmark_parser  # benchmarks/_cli.py
 
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.runs import RunConfig
-from intense.runs.experiment import build_model, run_splits
+from intense.runs.factory import build_model, run_splits
 from intense.threads import use_threads
 from intense.train import LOG as TRAIN_LOG
 from intense.train import TrainConfig, fit

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["check_p", "block_norm_penalty", "relevance_scores", "FusionHead", "FUSION_INITS"]
+from .objective import block_norm_penalty, penalty_weight
+
+__all__ = ["check_p", "relevance_scores", "FusionHead", "FUSION_INITS"]
 
 # how the fusion layer's weights start: PyTorch's default, or every block at the same norm
 FUSION_INITS = ("default", "equal-norm")
@@ -24,12 +26,6 @@ def check_p(p: float) -> float:
     if not 1.0 <= p < float("inf"):
         raise ValueError(f"p must satisfy 1 <= p < inf (Sec. 3.2), got {p}")
     return p
-
-
-def block_norm_penalty(norms: Tensor, p: float, reg_param: float) -> Tensor:
-    """eq. 3's fusion-layer term: Lambda * (sum_b ||W_b||^q)^(2/q), q = 2p / (p + 1)."""
-    q = 2.0 * p / (p + 1.0)
-    return reg_param * norms.pow(q).sum().pow(2.0 / q)
 
 
 def relevance_scores(norms: Tensor, p: float) -> Tensor:
@@ -47,7 +43,11 @@ def relevance_scores(norms: Tensor, p: float) -> Tensor:
 
 
 class FusionHead(nn.Module):
-    """Concatenate blocks, apply one linear layer; expose eq. 3 and eq. 4 over its blocks."""
+    """Concatenate blocks, apply one linear layer; expose eq. 3 and eq. 4 over its blocks.
+
+    `reg_param`: the penalty's weight on the mean loss; None (the default) is eq. 3's reading,
+    Lambda / n, with the training set size n that the trainer sets (`n_train`).
+    """
 
     def __init__(
         self,
@@ -55,7 +55,7 @@ class FusionHead(nn.Module):
         block_names: Sequence[str],
         output_dim: int,
         p: float = 1.0,
-        reg_param: float = 0.05,
+        reg_param: float | None = None,
         init: str = "default",
     ) -> None:
         super().__init__()
@@ -67,12 +67,13 @@ class FusionHead(nn.Module):
             raise ValueError(f"block names must be unique, got {list(block_names)}")
         if output_dim < 1:
             raise ValueError(f"output_dim must be >= 1, got {output_dim}")
-        if reg_param < 0:
+        if reg_param is not None and reg_param < 0:
             raise ValueError(f"reg_param (Lambda) must be >= 0, got {reg_param}")
         self.block_dims = [int(d) for d in block_dims]
         self.block_names = list(block_names)
         self.p = check_p(p)
-        self.reg_param = float(reg_param)
+        self.reg_param = None if reg_param is None else float(reg_param)
+        self.n_train: int | None = None  # the training set size, set by the trainer
         self.linear = nn.Linear(sum(self.block_dims), output_dim)
         if init == "equal-norm":
             self.equalise_block_norms()
@@ -99,8 +100,22 @@ class FusionHead(nn.Module):
         weight_blocks = torch.split(self.linear.weight, self.block_dims, dim=1)
         return torch.stack([w.norm() for w in weight_blocks])
 
+    @property
+    def penalty_weight(self) -> float:
+        """The weight of eq. 3's block-norm term on the mean loss: `reg_param`, else Lambda / n."""
+        if self.reg_param is not None:
+            return self.reg_param
+        if self.n_train is None:
+            raise ValueError(
+                "the penalty weight is unresolved: eq. 3's Lambda / n needs the training set size n, which "
+                "the trainer (fit, train_steps) sets; to use penalty() before, give the weight on the mean "
+                "loss: reg_param=intense.penalty_weight(n) is eq. 3's"
+            )
+        return penalty_weight(self.n_train)
+
     def penalty(self) -> Tensor:
-        return block_norm_penalty(self.block_norms(), self.p, self.reg_param)
+        """eq. 3's fusion term at the weight `penalty_weight` (differentiable, bias excluded)."""
+        return block_norm_penalty(self.block_norms(), self.p, self.penalty_weight)
 
     def relevance(self) -> dict[str, float]:
         with torch.no_grad():

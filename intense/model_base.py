@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from .blocks import name_modalities
 from .data.base import MultimodalData
+from .fusion import FusionHead
 from .norms import VBN
 
 __all__ = ["MultimodalModel", "EncodedModel", "LossFn", "ENCODER_NORMS"]
@@ -33,19 +34,38 @@ class MultimodalModel(nn.Module):
     """forward(inputs: one tensor per modality) -> (B, output_dim)."""
 
     def training_loss(self, inputs: Sequence[Tensor], targets: Tensor, loss_fn: LossFn) -> Tensor:
-        """The objective one optimiser step minimises: task loss plus the penalty."""
-        return loss_fn(self(inputs), targets) + self.penalty()
+        """eq. 3 divided by n on one mini-batch (`intense.objective`): the mean loss plus the penalty."""
+        return loss_fn(self(inputs), targets) + self.penalty()  # ()
 
     def penalty(self) -> Tensor:
+        """The regulariser in the loss: none here; MNL and InTense: eq. 3's block-norm term."""
         return torch.zeros((), device=next(self.parameters()).device)
+
+    def set_training_size(self, n_train: int) -> None:
+        """Give every fusion layer the training set size n, from which eq. 3's weight Lambda / n
+        follows where no weight was given (`FusionHead.penalty_weight`); the trainer calls it."""
+        for module in self.modules():
+            if isinstance(module, FusionHead):
+                module.n_train = n_train
+
+    def penalty_weight(self) -> float:
+        """The weight of the penalty on the mean loss: the fusion layer's, 0 without one."""
+        heads = [m for m in self.modules() if isinstance(m, FusionHead)]
+        return heads[0].penalty_weight if heads else 0.0
 
     def relevance(self, data: MultimodalData | None = None) -> dict[str, float]:
         """Interpretation scores per modality / interaction; empty for black-box methods.
         Methods whose scores depend on inputs (MultiRoute) compute them on `data`."""
         return {}
 
+    def relevance_by_aggregation(self, data: MultimodalData) -> dict[str, dict[str, float]] | None:
+        """`relevance` on `data` under each of the method's ways of aggregating it, for methods
+        with more than one (MultiRoute); None for the others."""
+        return None
+
     def param_groups(self, weight_decay: float, fusion_weight_decay: float = 0.0) -> list[dict]:
-        """AdamW groups; a model without a separate fusion layer decays everything alike."""
+        """AdamW groups (eq. 25's encoder term as weight decay, `intense.objective`); a model
+        without a separate fusion layer decays everything alike."""
         return [{"params": list(self.parameters()), "weight_decay": weight_decay}]
 
 

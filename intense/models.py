@@ -36,6 +36,8 @@ class InTense(EncodedModel):
     `interaction_norm="naive"` swaps IterBN for an ablation (VBN, product, VBN);
     `"naive-pairwise"` for Sec. 3.3's iterated bimodal scheme (VBN after every product);
     `"none"` uses the raw tensor product (no normalisation of interaction blocks).
+    `reg_param` weighs eq. 3's penalty on the mean loss; None (the default) is eq. 3's reading,
+    Lambda / n, resolved by the trainer from the training set size n (`intense.objective`).
     `fusion_init="equal-norm"` starts every fusion weight block at the same norm (see
     `FusionHead.equalise_block_norms`); eq. 3 and eq. 4 are unchanged.
     """
@@ -46,7 +48,7 @@ class InTense(EncodedModel):
         output_dim: int,
         *,
         p: float = 1.0,
-        reg_param: float = 0.05,
+        reg_param: float | None = None,
         tf_latent_dim: int = 8,
         interactions: Sequence[InteractionSpec] | None = None,
         max_order: int | None = None,

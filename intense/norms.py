@@ -25,6 +25,8 @@ __all__ = [
     "broadcast_layout",
     "moments_of",
     "center_from_moments",
+    "mean_sq_frobenius",
+    "scale_interaction",
 ]
 
 
@@ -34,7 +36,7 @@ def _update_running(running: Tensor, batch: Tensor, momentum: float) -> None:
 
 
 class VBN(nn.Module):
-    """Vector-wise batch normalisation (eq. 5-7).
+    """eq. 5-7: vector-wise batch normalisation.
 
     Unlike BatchNorm there is one scalar variance per block (the batch mean of the
     squared L2 norm of the centred rows) and no affine parameters, so that
@@ -139,7 +141,7 @@ def moments_of(products: dict[int, Tensor]) -> dict[int, Tensor]:
 
 
 def center_from_moments(products: dict[int, Tensor], moments: dict[int, Tensor]) -> Tensor:
-    """eq. 9 through its O(3^k) recursion over subsets T of I (DESIGN.md):
+    """eq. 9 through its O(3^k) recursion over subsets T of I (derived in book/intense.md):
 
         Psi_{}  = 1
         Psi_T   = prod_{m in T} f^m  -  sum_{ {} != S subset-of T }  E[prod_{m in S} f^m] Psi_{T \\ S}
@@ -174,8 +176,24 @@ def center_interaction(features: Sequence[Tensor]) -> Tensor:
     return center_from_moments(products, moments_of(products))
 
 
+def mean_sq_frobenius(psi: Tensor) -> Tensor:
+    """eq. 10's denominator squared, E ||Psi_I||_F^2: the batch mean of each sample's squared
+    Frobenius norm. psi: (B, d_1, ..., d_k) -> ()."""
+    return psi.pow(2).flatten(1).sum(dim=1).mean()
+
+
+def scale_interaction(psi: Tensor, sq_norm: Tensor, eps: float = 1e-5) -> Tensor:
+    """eq. 10: the centred interaction scaled to unit mean squared Frobenius norm,
+
+        f~^I = Psi_I / sqrt(E ||Psi_I||_F^2 + eps),
+
+    with `sq_norm` = E ||Psi_I||_F^2 (`mean_sq_frobenius` of the batch, or a running estimate).
+    psi: (B, d_1, ..., d_k) -> (B, d_1, ..., d_k)."""
+    return psi / torch.sqrt(sq_norm + eps)
+
+
 class IterBN(nn.Module):
-    """Iterative batch normalisation of one interaction I (Sec. 3.3).
+    """eq. 9-10: iterative batch normalisation of one interaction I (Sec. 3.3).
 
     VBN on each factor (eq. 5), centring (eq. 9), then scaling to unit mean squared
     Frobenius norm (eq. 10). In eval mode every expectation that eq. 9 and eq. 10 use
@@ -213,11 +231,11 @@ class IterBN(nn.Module):
             moments = self._running_moments()
         psi = center_from_moments(products, moments)  # eq. 9, (B, d_1, ..., d_k)
         if self.training:
-            sq_norm = psi.pow(2).flatten(1).sum(dim=1).mean()  # E ||Psi||_F^2, ()
+            sq_norm = mean_sq_frobenius(psi)  # E ||Psi||_F^2, ()
             _update_running(self.running_sq_norm, sq_norm, self.momentum)
         else:
             sq_norm = self.running_sq_norm
-        return psi / torch.sqrt(sq_norm + self.eps)  # eq. 10
+        return scale_interaction(psi, sq_norm, self.eps)  # eq. 10, (B, d_1, ..., d_k)
 
     def extra_repr(self) -> str:
         return f"dims={self.dims}"

@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 from torch.nn.functional import binary_cross_entropy_with_logits as logistic_loss
 
-from .fusion import block_norm_penalty, check_p, relevance_scores
+from .fusion import check_p, relevance_scores
+from .objective import block_norm_penalty
 
 __all__ = ["FixedFeatureProblem", "Solution", "solve_eq2", "solve_eq3"]
 
@@ -89,8 +90,11 @@ def _initial_weights(problem: FixedFeatureProblem, seed: int) -> tuple[list[Tens
 
 
 def solve_eq2(problem: FixedFeatureProblem, seed: int = 0) -> Solution:
-    """eq. 2: min over w, b and beta >= 0 with ||beta||_p <= 1 of
-    loss(sum_m sqrt(beta_m) <w_m, f^m> + b) + Lambda sum_m ||w_m||^2.
+    """eq. 2 on fixed representations f^m, which is eq. 1 (L_p-norm MKL) with the linear kernels
+    k_m(u, v) = <f^m(u), f^m(v)> and lambda / 2 = Lambda: min over w, b and beta >= 0 with
+    ||beta||_p <= 1 of
+
+        loss(sum_m sqrt(beta_m) <w_m, f^m> + b) + Lambda sum_m ||w_m||^2.
 
     beta is kept on the sphere ||beta||_p = 1 (where the optimum lies: a larger beta
     never hurts) through beta = s / ||s||_p with s = exp(theta).

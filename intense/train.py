@@ -1,11 +1,11 @@
-"""Training: the objective of eq. 3 minimised with AdamW, model selection on validation loss.
+"""Training: the objective of eq. 3 divided by n (`intense.objective`) minimised with AdamW,
+model selection on validation loss.
 
-    loss(model(x), y) + Lambda (sum_b ||W_b||^q)^(2/q)  +  weight decay below the fusion layer
+    (1/|B|) sum_{i in B} l(model(x_i), y_i) + (Lambda / n) (sum_b ||W_b||^q)^(2/q)   + weight decay (encoders)
 
-The loss is averaged over the mini-batch rather than summed as in the paper, which rescales
-Lambda: Lambda on the mean equals B * Lambda on a loss summed over a batch of B. Data live
-in memory as tensors (`MultimodalData`), already encoded, so an epoch is a loop over index
-slices with no per-sample work.
+The trainer tells the model the training set size n (`MultimodalModel.set_training_size`), from
+which eq. 3's weight Lambda / n follows. Data live in memory as tensors (`MultimodalData`),
+already encoded, so an epoch is a loop over index slices with no per-sample work.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from .data.base import MultimodalData, Task
 from .model_base import LossFn, MultimodalModel
+from .objective import ENCODER_WEIGHT_DECAY
 
 __all__ = [
     "TrainConfig",
@@ -174,7 +175,7 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 32
     lr: float = 1e-3
-    weight_decay: float = 0.01  # AdamW, on everything below the fusion layer
+    weight_decay: float = ENCODER_WEIGHT_DECAY  # AdamW, on everything below the fusion layer (eq. 25)
     fusion_weight_decay: float = 0.0  # AdamW on the fusion layer (eq. 3: none; its penalty instead)
     scheduler_gamma: float = 0.9  # exponential LR decay per epoch
     grad_clip: float | None = 1.0  # max gradient norm; None disables clipping
@@ -214,6 +215,7 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
     (`train.class_weights`): in the training loss ("loss"), or by sampling ("sampler"). The
     validation loss uses `val.class_weights` either way."""
     _check_finite(train.modalities)
+    model.set_training_size(len(train))  # eq. 3's Lambda / n
     generator = torch.Generator().manual_seed(config.seed)
     groups = model.param_groups(config.weight_decay, config.fusion_weight_decay)
     optimizer = torch.optim.AdamW(groups, lr=config.lr)
@@ -283,18 +285,20 @@ def train_steps(
     steps: int = 300,
     batch_size: int = 64,
     lr: float = 1e-2,
-    weight_decay: float = 0.01,
+    weight_decay: float = ENCODER_WEIGHT_DECAY,
     seed: int = 0,
     progress: bool = False,
 ) -> list[float]:
-    """A fixed number of AdamW steps on random mini-batches (no validation); returns the
-    objective per step. For small in-memory experiments; `fit` is the full trainer."""
+    """A fixed number of AdamW steps on random mini-batches of the n samples given (no
+    validation); returns the objective per step (eq. 3 / n). For small in-memory experiments;
+    `fit` is the full trainer."""
     n = targets.shape[0]
     if any(x.shape[0] != n for x in inputs):
         raise ValueError(f"every modality needs {n} samples, got {[x.shape[0] for x in inputs]}")
     if steps < 1 or batch_size < 2:
         raise ValueError(f"need steps >= 1 and batch_size >= 2, got {steps}, {batch_size}")
     _check_finite(inputs)
+    model.set_training_size(n)  # eq. 3's Lambda / n
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.param_groups(weight_decay), lr=lr)
     model.train()

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from intense import MNL, MLPEncoder
+from intense import MNL, PAPER_LAMBDA, MLPEncoder, penalty_weight, train_steps
 from intense.data import MultimodalData, gaussian_parity
 from intense.train import TrainConfig, evaluate, fit, optimizer_step, task_loss
 
@@ -41,6 +41,7 @@ def test_fit_learns_the_toy_task():
 def test_gradient_clipping_bounds_the_gradient_norm():
     m = model()
     data = toy(32, 0)
+    m.set_training_size(len(data))  # eq. 3's Lambda / n, as fit sets it
     optimizer = torch.optim.AdamW(m.parameters(), lr=1e-3)
     huge = lambda out, y: 1e6 * task_loss("binary")(out, y)  # noqa: E731
     optimizer_step(m, optimizer, data.modalities, data.labels, huge, grad_clip=0.1)
@@ -76,8 +77,25 @@ def test_bad_training_input():
         MultimodalData("x", [torch.zeros(4, 1), torch.zeros(3, 1)], torch.zeros(4), ["1", "2"], "binary")
 
 
+def test_the_default_penalty_weight_is_eq3s_lambda_over_the_n_training_samples():
+    """Left out, `reg_param` is eq. 3's Lambda / n: unresolved (a clear error) until the trainer
+    gives the model n; given, it is the weight on the mean loss as it stands."""
+    m, train = model(), toy(48, 0)
+    with pytest.raises(ValueError, match="training set size n"):
+        m.penalty()
+    fit(m, train, toy(16, 1), TrainConfig(epochs=1, batch_size=16, progress=False))
+    assert m.penalty_weight() == PAPER_LAMBDA / 48
+    x, y = [x[:20] for x in train.modalities], train.labels[:20]
+    train_steps(m, x, y[:, None], lambda out, t: task_loss("binary")(out, t[:, 0]), steps=1, batch_size=8)
+    assert m.penalty_weight() == penalty_weight(20) == PAPER_LAMBDA / 20  # n of the latest training
+    given = MNL([MLPEncoder(3, 4, hidden=(8,)) for _ in range(2)], 1, reg_param=0.3)
+    fit(given, train, toy(16, 1), TrainConfig(epochs=1, batch_size=16, progress=False))
+    assert given.penalty_weight() == 0.3
+
+
 def test_divergence_is_reported_not_trained_through():
     m, data = model(), toy(32, 0)
+    m.set_training_size(len(data))
     optimizer = torch.optim.AdamW(m.parameters(), lr=1e-3)
     nan_loss = lambda out, y: out.sum() * float("nan")  # noqa: E731
     with pytest.raises(FloatingPointError, match="diverged"):

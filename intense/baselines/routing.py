@@ -149,6 +149,10 @@ class MultiRoute(EncodedModel):
             scores = total[:, 0] / total[:, 0].sum()
         return dict(zip(self.feature_names, scores.cpu().tolist()))
 
+    def relevance_by_aggregation(self, data: MultimodalData) -> dict[str, dict[str, float]]:
+        """The global scores on `data` under every aggregation of `AGGREGATIONS`."""
+        return {how: self.relevance(data, how=how) for how in AGGREGATIONS}
+
     def _concept_of(self, labels: Tensor) -> Tensor:
         """The concept of each label: its class (binary: 0 or 1; regression: the one concept)."""
         if self.n_concepts == 1:

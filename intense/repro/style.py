@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..blocks import interaction_blocks, split_block
+from ..runs.factory import ENCODERS, MODELS
 
 __all__ = [
     "METHOD_NAMES",
@@ -23,19 +24,10 @@ __all__ = [
     "palette",
 ]
 
-# code name (RunConfig.model) -> the name the book shows
-METHOD_NAMES = {
-    "lf-concat": "LF-Concat",
-    "tfn": "TF Network",
-    "mult": "MulT",
-    "multiroute": "MultiRoute",
-    "mro": "MRO",
-    "mnl": "MNL",
-    "intense": "InTense",
-    "intense-naive": "InTense, all-factor VBN",
-    "intense-naive-pairwise": "InTense, iterated pairwise VBN",
-    "intense-plain": "InTense, no normalisation",
-    "unimodal": "unimodal",
+# code name (RunConfig.model, and the toy's raw-product variant of suites.BIAS_VARIANTS) -> the
+# name the book shows
+METHOD_NAMES = {name: method.display for name, method in MODELS.items()} | {
+    "intense-plain": "InTense, no normalisation"
 }
 
 # InTense is blue in every figure; its ablations in warm colours; baselines in greys and greens
@@ -78,13 +70,7 @@ LEARNING_NAMES = {
 }
 
 # code name (RunConfig.encoder, intense.data.registry) -> the name the book shows
-ENCODER_NAMES = {
-    "sequence-cnn": "sequence CNN",
-    "lenet": "LeNet-style CNN",
-    "mlp": "MLP",
-    "gru": "GRU with BatchNorm",
-    "transformer": "Transformer",
-}
+ENCODER_NAMES = {name: encoder.display for name, encoder in ENCODERS.items()}
 
 # code name (RunConfig.dataset) -> the name the book shows
 DATASET_NAMES = {

@@ -18,11 +18,14 @@ import torch
 from torch.nn.functional import binary_cross_entropy_with_logits
 
 from ..data import gaussian_parity
+from ..data.base import split_indices
 from ..data.registry import load_splits
 from ..data.synthgene import SYNTHGENE_MODALITIES
 from ..encoders import MLPEncoder
 from ..models import InTense
-from ..runs.config import PAPER_LAMBDA, RunConfig, with_overrides
+from ..objective import PAPER_LAMBDA, penalty_weight
+from ..runs.config import RunConfig, with_overrides
+from ..runs.factory import MODELS
 from ..train import train_steps
 from .store import RESULTS_DIR, load_runs
 
@@ -93,7 +96,8 @@ __all__ = [
     "bias_run",
 ]
 
-METHODS = ("lf-concat", "tfn", "mro", "multiroute", "mnl", "intense")  # Table 2's columns but MulT
+# Table 2's columns, in the registry's order, but MulT (it joins on `MULT_DATASETS`)
+METHODS = tuple(name for name, method in MODELS.items() if method.compared and name != "mult")
 # MulT reads sequences: the affect data, and the image data sets read as sequences of image rows
 # (and AV-MNIST's spectrogram rows); with MulT's own attention dropout (`attention_dropout_for`)
 # a run takes about 12 min on one thread on either image data set
@@ -361,14 +365,15 @@ LEARNING_SETTINGS: dict[str, dict] = {
     "parity12-m4-order4": {"n_modalities": 4, "max_order": 4},
     "parity12-m5-order3": {"n_modalities": 5, "max_order": 3},
 }
-N_TRAIN = round(0.75 * RunConfig().n_samples)  # the training split of the generated data
+N_TRAIN = len(split_indices(RunConfig().n_samples)["train"])  # the training split of the generated data
 LEARNING_ARMS: dict[str, dict] = {
     # Lambda 0.05 on the batch-mean loss, as the synthetic chapters read it before eq. 3's reading
     "batch-mean-lambda": {"reg_param": PAPER_LAMBDA},
     # the same, with every fusion block starting at one norm
     "equal-norm": {"reg_param": PAPER_LAMBDA, "fusion_init": "equal-norm"},
     # Lambda 0.05 on eq. 3's loss summed over the training samples: every chapter's reading now
-    "eq3-lambda": {"reg_param": PAPER_LAMBDA / N_TRAIN},
+    # (given explicitly, as its records were made, rather than left for the trainer to resolve)
+    "eq3-lambda": {"reg_param": penalty_weight(N_TRAIN)},
 }
 
 
@@ -487,7 +492,7 @@ def bias_config(seeds: int, steps: int, n_samples: int) -> dict[str, Any]:
         "batch_size": 128,
         "weight_decay": 0.01,
         "p": 1.0,
-        "reg_param": PAPER_LAMBDA / n_samples,  # eq. 3 over the n training samples
+        "reg_param": penalty_weight(n_samples),  # eq. 3 over the n training samples
     }
 
 

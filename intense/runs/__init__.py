@@ -2,7 +2,8 @@
 resumable sweeps, and the command line (`python -m intense`)."""
 
 from .config import DATASET_SETTINGS, ENCODERS, MODELS, RunConfig, with_overrides
-from .experiment import build_model, make_encoder, run, run_file_name
+from .experiment import run, run_file_name
+from .factory import build_model, make_encoder
 from .sweep import sweep
 
 __all__ = [

@@ -18,6 +18,7 @@ import torch
 from ..data.base import Splits
 from ..model_base import MultimodalModel
 from .config import RunConfig
+from .factory import build_model, run_splits
 from .record import environment
 
 __all__ = ["save_checkpoint", "load_checkpoint", "FORMAT"]
@@ -88,8 +89,6 @@ def load_checkpoint(path: str | Path, data_root: str | None = None) -> tuple[Mul
     if data_root is not None:
         stored["data_root"] = data_root
     config = RunConfig(**{**stored, "progress": False, "mlflow": False})
-    from .experiment import build_model, run_splits  # experiment.py saves checkpoints with this module
-
     splits = run_splits(config)
     model = build_model(config, splits["train"])
     try:

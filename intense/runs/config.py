@@ -19,7 +19,9 @@ from ..blocks import parse_interaction
 from ..data.registry import DATASET_SPLITS, DATASETS, RESIZABLE, parse_image_size
 from ..fusion import FUSION_INITS
 from ..model_base import ENCODER_NORMS
+from ..objective import PAPER_LAMBDA
 from ..train import CLASS_BALANCES, TrainConfig
+from . import factory
 
 __all__ = [
     "RunConfig",
@@ -27,31 +29,14 @@ __all__ = [
     "ENCODERS",
     "DATASET_SETTINGS",
     "SYNTHETIC_SETTINGS",
-    "PAPER_LAMBDA",
     "CHOSEN_SETTINGS",
     "with_overrides",
     "flag_fields",
     "generic_default",
 ]
 
-MODELS = (
-    "mnl",
-    "intense",
-    "intense-naive",
-    "intense-naive-pairwise",
-    "unimodal",
-    "lf-concat",
-    "tfn",
-    "mult",
-    "mro",
-    "multiroute",
-)
-ENCODERS = ("default", "sequence-cnn", "mlp", "lenet", "gru", "transformer")
-
-
-# Lambda of eq. 3 (App. E.5). Eq. 3 sums the task loss over the n training samples; the trainer
-# minimises eq. 3 divided by n: the mean loss plus (Lambda / n) times the block-norm term.
-PAPER_LAMBDA = 0.05
+MODELS = tuple(factory.MODELS)  # the registry's names (`intense.runs.factory`)
+ENCODERS = ("default", *factory.ENCODERS)  # "default": the data set's own
 
 
 def setting(default: Any, help: str, **flag: Any) -> Any:
@@ -189,11 +174,6 @@ class RunConfig:
             raise ValueError(f"unknown device {self.device!r}: use e.g. cpu or cuda") from err
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device {self.device!r} was asked for but no CUDA GPU is available; use --device cpu")
-
-    def penalty_weight(self, n_train: int) -> float:
-        """The weight of the block-norm term on the mean loss: `reg_param` when given, else
-        eq. 3 divided by n, PAPER_LAMBDA / n_train (one reading in every chapter)."""
-        return self.reg_param if self.reg_param is not None else PAPER_LAMBDA / n_train
 
     @classmethod
     def for_dataset(cls, dataset: str, **changes: Any) -> RunConfig:
