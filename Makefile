@@ -31,7 +31,7 @@ test: lint
 
 # the unit tests without the slow ones and without the notebooks (seconds, while editing)
 quick: lint
-	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest tests -m "not slow" -n auto -p no:cacheprovider
 
 # `ruff format .` and `ruff check --fix .` repair what this reports
 lint: $(STAMP)

@@ -26,6 +26,7 @@ from intense.data.registry import load_splits
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.repro.suites import METHOD_OVERRIDES, base_config
 from intense.runs import build_model
+from intense.threads import use_threads
 from intense.train import evaluate, optimizer_step, task_loss
 
 
@@ -94,7 +95,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["enrico", "avmnist-rebuilt"])
     parser.add_argument("--compile", action="store_true", help="also torch.compile, on the first data set")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    use_threads(1)
     epochs, samples = (1, 64) if args.smoke else (args.epochs, None)
     records = []
     for dataset in args.datasets:

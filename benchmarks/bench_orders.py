@@ -29,6 +29,7 @@ from _cli import benchmark_parser  # benchmarks/_cli.py
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.runs import RunConfig
 from intense.runs.experiment import build_model, run_splits
+from intense.threads import use_threads
 from intense.train import optimizer_step, task_loss
 
 # modalities -> highest orders of InTense
@@ -119,7 +120,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    use_threads(1)
     n, batches = (2, (32,)) if args.smoke else (args.rounds, (32, 64))
     records = []
     for batch in batches:

@@ -6,9 +6,9 @@ and the wall time of the full reproduction estimated from the committed runs' ow
 
 The fixed sweep: MNL and InTense on SynthGene-Tri (`--runs` runs in all, default 24, the data
 set's settings with 4 000 samples and 6 epochs), into a fresh folder for each engine. "local, 1 worker"
-runs in the driver's process with every torch thread (the serial baseline); with N workers
-each gets cores / N threads. Ray starts a local instance with as many CPUs as workers, and
-each run asks for one CPU.
+runs in the driver's process with every torch thread (the serial baseline, `--workers 1
+--threads CORES`); with N workers each gets cores / N threads. Ray starts a local instance
+with as many CPUs as workers, and each run asks for one CPU.
 
 The estimate: the committed run records hold each run's training seconds, measured one run
 after another on 2 cores (`train_seconds`). Summed, they are the serial wall time of the full
@@ -29,6 +29,7 @@ from _cli import benchmark_parser  # benchmarks/_cli.py
 from intense.runs import RunConfig, with_overrides
 from intense.runs.record import environment, write_json
 from intense.runs.sweep import default_workers, sweep
+from intense.threads import cores
 
 # light imports only: each local worker re-imports this script (multiprocessing's spawn)
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
@@ -80,7 +81,8 @@ def main() -> None:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
             ray.get(ray.remote(lambda: None).remote())  # the instance is up: start-up, not counted
             startup = time.perf_counter() - start
-        seconds, train = timed(configs, backend=backend, workers=workers)
+        serial = backend == "local" and workers == 1  # every thread, as torch does unasked
+        seconds, train = timed(configs, backend=backend, workers=workers, threads=cores() if serial else None)
         if backend == "ray":
             ray.shutdown()
         records.append(

@@ -18,13 +18,13 @@ import json
 import tempfile
 from pathlib import Path
 
-import torch
 from tqdm import tqdm
 
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.repro.suites import METHODS, method_configs
 from intense.runs import run, run_file_name
 from intense.runs.checkpoint import load_checkpoint
+from intense.threads import use_threads
 from intense.train import evaluate
 
 
@@ -40,7 +40,7 @@ def main() -> None:
             committed = RESULTS_DIR / "enrico" / run_file_name(config)
             book = json.loads(committed.read_text()) if committed.is_file() else None
             # the committed run's thread count: floating-point sums depend on it
-            torch.set_num_threads(book["config"]["environment"]["torch_threads"] if book else 1)
+            use_threads(book["config"]["environment"]["torch_threads"] if book else 1)
             record = run(config, save_model=checkpoint)
             model, _, splits = load_checkpoint(checkpoint)
             same = book["test"]["accuracy"] if book else None

@@ -3,17 +3,21 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
 
     python experiments/real_world.py            # everything
     python experiments/real_world.py mfeat      # one part (see PARTS)
-    python experiments/real_world.py select [LR ...]  # the runs that choose each method's lr
-    python experiments/real_world.py longer     # AV-MNIST (rebuilt) at 50 epochs, 10 seeds
+    python experiments/real_world.py select [DATASET ...] [--methods M ...]  # the runs that choose
+                                                  # each method's lr and decay (grid: suites.py)
     python experiments/real_world.py enrico-variants [NAME ...]  # MNL and InTense on ENRICO,
                                                   # 256 x 128 images or a wider encoder
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
     python experiments/real_world.py synthgene-p  # InTense on SynthGene, p in {1, 2, 4}
     python experiments/real_world.py parity3-levers [LEVER ...]  # the order-3 parity, by lever
+    python experiments/real_world.py parity3-decoy  # its control: a decoy three-way block
+    python experiments/real_world.py lambda [REGIME ...]  # the synthetic relevance claims at other
+                                                  # weights of the penalty (LAMBDA_REGIMES)
 
-After "select", copy the printed choice into `CHOSEN_LR` (intense/runs/config.py; a test
+After "select", copy the printed choice into `CHOSEN_SETTINGS` (intense/runs/config.py; a test
 checks the two agree) before running the rest; "select" also writes every choice, with the
-validation losses behind it, to results/settings_selection.json.
+validation losses behind it, to results/settings_selection.json (once every method of a data
+set's table has been run on the whole grid).
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from intense.repro.suites import (
     ENRICO_VARIANTS,
     FIG4_SEEDS,
     FIG7_LRS,
-    LONGER_TRAINING,
-    LR_CANDIDATES,
+    GAMMAS,
+    LAMBDA_REGIMES,
+    LR_START,
+    PARITY3_DECOY_FOLDER,
     PARITY3_LEVERS,
     SELECTED,
     SYNTHGENE_PS,
@@ -36,12 +42,12 @@ from intense.repro.suites import (
     fig4_multiroute_configs,
     fig7_configs,
     fig7_folder,
-    longer_training_configs,
-    longer_training_folder,
+    lambda_regime_parts,
     method_configs,
+    parity3_decoy_configs,
     parity3_lever_configs,
     parity3_lever_folder,
-    select_lr,
+    select_settings,
     selection_configs,
     selection_dir,
     selection_runs,
@@ -49,6 +55,7 @@ from intense.repro.suites import (
     synthgene_p_folder,
     table_methods,
     unimodal_configs,
+    widened_lrs,
 )
 from intense.runs import sweep
 from intense.runs.record import environment, write_json
@@ -57,11 +64,13 @@ WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.a
 # parity3-levers: only the levers named (default: all; two drivers given different levers run
 # side by side, as each lever has its own folder)
 LEVERS = [a for a in sys.argv[1:] if a in PARITY3_LEVERS] or list(PARITY3_LEVERS)
-# select: only the candidate learning rates named (default: all; drivers given different rates
-# run side by side, as each rate has its own folder)
+# lambda: only the regimes named (default: all)
+REGIMES = [a for a in sys.argv[1:] if a in LAMBDA_REGIMES] or list(LAMBDA_REGIMES)
 # enrico-variants: only the variants named (default: all)
 VARIANTS = [a for a in sys.argv[1:] if a in ENRICO_VARIANTS] or list(ENRICO_VARIANTS)
-LRS = [lr for lr in LR_CANDIDATES if f"{lr:g}" in sys.argv[1:]] or list(LR_CANDIDATES)
+# select: only the data sets named (default: all of SELECTED), and with --methods only those methods
+DATASETS = [a for a in sys.argv[1:] if a in SELECTED] or list(SELECTED)
+METHODS = sys.argv[sys.argv.index("--methods") + 1 :] if "--methods" in sys.argv else None
 
 
 def fig4() -> None:
@@ -81,34 +90,60 @@ def table(dataset: str) -> None:
 
 
 def select() -> None:
-    """Run the selection runs (at `LRS`), then, once every candidate's runs are in, write every
-    choice with the validation losses behind it to results/settings_selection.json."""
-    for dataset in SELECTED:
-        for lr in LRS:
-            sweep(selection_configs(dataset, lr), selection_dir(dataset, lr), workers=WORKERS)
-    if LRS != list(LR_CANDIDATES):
-        print("selection runs at", LRS, "done; run `select` without rates to write the choices")
-        return
+    """The selection runs of each data set in `DATASETS` on the grid of learning rates x `GAMMAS`,
+    widened (`widened_lrs`) until every method's choice is interior; then `write_choices`."""
+    for dataset in DATASETS:
+        methods = tuple(METHODS or table_methods(dataset))
+        lrs: list[float] = list(LR_START)
+        while True:
+            for lr in lrs:
+                for gamma in GAMMAS:
+                    sweep(
+                        selection_configs(dataset, lr, gamma, methods),
+                        selection_dir(dataset, lr, gamma),
+                        workers=WORKERS,
+                    )
+            runs = selection_runs(dataset)
+            if (wider := widened_lrs(runs[runs.model.isin(methods)])) == lrs:
+                break
+            lrs = wider
+    write_choices()
+
+
+def write_choices() -> None:
+    """Each data set's choices (`select_settings` of its committed selection runs), with the
+    validation losses behind them, to results/settings_selection.json."""
     choices = {}
     for dataset in SELECTED:
         runs = selection_runs(dataset)
         choices[dataset] = {
             model: {
-                "chosen_lr": lr,
-                "val_loss_by_lr": {f"{r.lr:g}": r.val_loss for r in runs[runs.model == model].itertuples()},
+                **chosen,
+                "val_loss": {
+                    f"lr {r.lr:g}, gamma {r.scheduler_gamma:g}": r.val_loss
+                    for r in runs[runs.model == model].itertuples()
+                },
             }
-            for model, lr in select_lr(runs).items()
+            for model, chosen in select_settings(runs).items()
         }
-        print(dataset, {m: c["chosen_lr"] for m, c in choices[dataset].items()})
-    rule = "per data set and method, the learning rate of LR_CANDIDATES whose seed-0 run has the lowest validation loss"
-    config = {"rule": rule, "candidates": list(LR_CANDIDATES), "seed": 0}
-    record = {"config": config, "environment": environment(), "choices": choices}
-    write_json(RESULTS_DIR / "settings_selection.json", record)
+        print(dataset, {m: (c["lr"], c["scheduler_gamma"]) for m, c in choices[dataset].items()})
+    rule = (
+        "per data set and method, the learning rate and decay whose seed-0 run has the lowest validation loss, "
+        "on a grid of learning rates widened until every method's choice is interior"
+    )
+    config = {"rule": rule, "gammas": list(GAMMAS), "seed": 0}
+    write_json(
+        RESULTS_DIR / "settings_selection.json", {"config": config, "environment": environment(), "choices": choices}
+    )
 
 
 PARTS = {
     "select": select,
+    "write-choices": write_choices,
     "fig4": fig4,
+    "lambda": lambda: [
+        part(configs, folder) for regime in REGIMES for folder, configs in lambda_regime_parts(regime).items()
+    ],
     # two seeds at a time (one per worker) for every p, so that a stopped sweep leaves arms of
     # equal size
     "synthgene-p": lambda: [
@@ -116,13 +151,13 @@ PARTS = {
         for s in range(0, 10, 2)
         for p in SYNTHGENE_PS
     ],
+    "parity3-decoy": lambda: part(parity3_decoy_configs(), PARITY3_DECOY_FOLDER),
     "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
     # each real data set's table: every method of `table_methods`, 10 seeds
     **{d: partial(table, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},
     "unimodal": lambda: [
         part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
     ],
-    "longer": lambda: [part(longer_training_configs(d), longer_training_folder(d)) for d in LONGER_TRAINING],
     "enrico-variants": lambda: [part(enrico_variant_configs(v), enrico_variant_folder(v)) for v in VARIANTS],
     "encoders": lambda: part(
         method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
@@ -130,6 +165,7 @@ PARTS = {
 }
 
 if __name__ == "__main__":
-    names = [a for a in sys.argv[1:] if a in PARTS]
+    # "select DATASET ..." names the data sets to select for, not the parts of the same names
+    names = ["select"] if sys.argv[1:2] == ["select"] else [a for a in sys.argv[1:] if a in PARTS]
     for name in names or PARTS:
         PARTS[name]()

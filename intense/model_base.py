@@ -4,6 +4,10 @@
 method has any) and the optimiser groups. `EncodedModel`: one encoder per modality, their
 output sizes and the modalities' names. InTense / MNL and the baselines (but MulT, which
 reads raw sequences) are `EncodedModel`s; they override what their paper changes.
+
+A fair comparison gives every method the same inputs to its fusion: MNL and InTense put VBN
+(eq. 5) on each encoder's output, so the baselines do too (`encoder_norm="vbn"`, the default);
+`encoder_norm="none"` is each baseline as published, reading the raw encoder outputs.
 """
 
 from __future__ import annotations
@@ -15,8 +19,12 @@ from torch import Tensor, nn
 
 from .blocks import name_modalities
 from .data.base import MultimodalData
+from .norms import VBN
 
-__all__ = ["MultimodalModel", "EncodedModel", "LossFn"]
+__all__ = ["MultimodalModel", "EncodedModel", "LossFn", "ENCODER_NORMS"]
+
+# what an EncodedModel does to each encoder's output before its fusion: VBN (eq. 5), or nothing
+ENCODER_NORMS = ("vbn", "none")
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 
@@ -56,22 +64,30 @@ def _encoder_dims(encoders: Sequence[nn.Module], dims: Sequence[int] | None) -> 
 
 
 class EncodedModel(MultimodalModel):
-    """A model whose first stage is one encoder per modality: f^m = encoder_m(x^m), (B, d_m)."""
+    """A model whose first stage is one encoder per modality: f^m = encoder_m(x^m), (B, d_m),
+    followed by VBN (eq. 5) when `encoder_norm="vbn"`."""
 
     def __init__(
         self,
         encoders: Sequence[nn.Module],
         modality_names: Sequence[str] | None = None,
         encoder_dims: Sequence[int] | None = None,
+        encoder_norm: str = "none",
     ) -> None:
         super().__init__()
         if len(encoders) == 0:
             raise ValueError("at least one modality encoder is needed")
+        if encoder_norm not in ENCODER_NORMS:
+            raise ValueError(f"encoder_norm must be one of {list(ENCODER_NORMS)}, got {encoder_norm!r}")
         self.modality_names = name_modalities(len(encoders), modality_names)
         self.dims = _encoder_dims(encoders, encoder_dims)
         self.encoders = nn.ModuleList(encoders)
+        self.encoder_norms = nn.ModuleList(VBN(d) for d in self.dims) if encoder_norm == "vbn" else None
 
     def encode(self, inputs: Sequence[Tensor]) -> list[Tensor]:
         if len(inputs) != len(self.encoders):
             raise ValueError(f"expected {len(self.encoders)} modality inputs, got {len(inputs)}")
-        return [encoder(x) for encoder, x in zip(self.encoders, inputs)]  # each (B, d_m)
+        features = [encoder(x) for encoder, x in zip(self.encoders, inputs)]  # each (B, d_m)
+        if self.encoder_norms is not None:
+            features = [norm(f) for norm, f in zip(self.encoder_norms, features)]  # eq. 5, (B, d_m)
+        return features

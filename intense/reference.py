@@ -2,7 +2,9 @@
 
 These enumerate eq. 9 and eq. 26 literally (ordered tuples of disjoint non-empty
 subsets), cost far more than the recursion in `intense.norms`, and exist so that tests
-and benchmarks can prove the fast path equal to the formula.
+and benchmarks can prove the fast path equal to the formula. They lay out the multi-index
+components on their own (`full_layout`, by explicit index grids), so that a layout bug in the
+fast path's `broadcast_layout` cannot hide in both.
 """
 
 from __future__ import annotations
@@ -13,9 +15,23 @@ from itertools import combinations
 import torch
 from torch import Tensor
 
-from .norms import broadcast_layout, check_factors
+from .norms import check_factors
 
-__all__ = ["ordered_disjoint_subsets", "monomial", "center_interaction_bruteforce", "centering_coefficients"]
+__all__ = [
+    "ordered_disjoint_subsets",
+    "full_layout",
+    "monomial",
+    "center_interaction_bruteforce",
+    "centering_coefficients",
+]
+
+
+def full_layout(features: Sequence[Tensor]) -> list[Tensor]:
+    """Factor m of k as a full (B, d_1, ..., d_k) tensor whose component [b, i_1, ..., i_k] is
+    f^m[b, i_m]: the multi-index reading of eq. 9, written out by index grids."""
+    sizes = [f.shape[1] for f in features]
+    grids = torch.meshgrid(*[torch.arange(d) for d in sizes], indexing="ij")  # k tensors (d_1, ..., d_k)
+    return [f[:, grid] for f, grid in zip(features, grids)]  # each (B, d_1, ..., d_k)
 
 
 def _nonempty_subsets(universe: frozenset[int]) -> Iterator[frozenset[int]]:
@@ -34,7 +50,7 @@ def ordered_disjoint_subsets(universe: frozenset[int]) -> Iterator[tuple[frozens
 
 
 def monomial(factors: Sequence[Tensor], subset: frozenset[int]) -> Tensor:
-    """prod_{m in S} f^m of factors in broadcast layout (1 for the empty set)."""
+    """prod_{m in S} f^m of factors in full layout (1 for the empty set)."""
     product = factors[0].new_ones(())
     for m in sorted(subset):
         product = product * factors[m]
@@ -52,7 +68,7 @@ def center_interaction_bruteforce(features: Sequence[Tensor]) -> Tensor:
                   prod_{m in I \\ U S^k} f^m  prod_k E(prod_{m in S^k} f^m)
     """
     check_factors(features)
-    factors = broadcast_layout(features)
+    factors = full_layout(features)
     modalities = frozenset(range(len(factors)))
     total = factors[0].new_zeros(())
     for tuple_ in ordered_disjoint_subsets(modalities):
@@ -70,10 +86,10 @@ def centering_coefficients(features: Sequence[Tensor]) -> dict[frozenset[int], T
     """eq. 26: the coefficients G_J of eq. 9 written as the polynomial sum_J G_J prod_{m in J} f^m.
 
     G_J sums (-1)^l prod_k E(prod_{m in S^k} f^m) over the ordered tuples that cover
-    I \\ J exactly. Each G_J is in broadcast layout over the modalities outside J.
+    I \\ J exactly. Each G_J is a full (1, d_1, ..., d_k) tensor (constant along the modalities in J).
     """
     check_factors(features)
-    factors = broadcast_layout(features)
+    factors = full_layout(features)
     modalities = frozenset(range(len(factors)))
     coefficients: dict[frozenset[int], Tensor] = {}
     for tuple_ in ordered_disjoint_subsets(modalities):

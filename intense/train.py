@@ -11,9 +11,9 @@ slices with no per-sample work.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,8 +35,12 @@ __all__ = [
     "train_steps",
     "chance_rate",
     "learned",
-    "NotLearnedWarning",
+    "not_learned_because",
+    "CLASS_BALANCES",
+    "training_order",
 ]
+
+LOG = logging.getLogger(__name__)
 
 
 def task_loss(task: Task, class_weights: Tensor | None = None) -> LossFn:
@@ -120,14 +124,49 @@ def chance_rate(data: MultimodalData) -> float:
     return (counts.max() / counts.sum()).item() if counts.sum() > 0 else math.nan
 
 
-def learned(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> bool:
-    """Whether a run learned its task: validation accuracy at least `threshold` when one is
-    set for the data set (the synthetic tasks: 0.75), else at least 5 points and 3 standard
-    errors above the chance rate (`chance_rate` of the validation split)."""
+def not_learned_because(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> str | None:
+    """None when a run learned its task, else the rule it failed, with the numbers: validation
+    accuracy at least `threshold` when one is set for the data set (the synthetic tasks: 0.75),
+    else at least 5 points and 3 standard errors above the chance rate (`chance_rate` of the
+    validation split)."""
     if threshold is not None:
-        return val_accuracy >= threshold
-    standard_error = math.sqrt(chance * (1 - chance) / max(n_val, 1))
-    return val_accuracy >= chance + max(0.05, 3 * standard_error)
+        if val_accuracy >= threshold:
+            return None
+        return (
+            f"validation accuracy {val_accuracy:.3f} is below the data set's threshold {threshold:.3f} "
+            f"(chance: {chance:.3f})"
+        )
+    needed = chance + max(0.05, 3 * math.sqrt(chance * (1 - chance) / max(n_val, 1)))
+    if val_accuracy >= needed:
+        return None
+    return (
+        f"validation accuracy {val_accuracy:.3f} is not clearly above chance ({chance:.3f}): a run counts as "
+        f"learned from {needed:.3f}, 5 points and 3 standard errors above chance"
+    )
+
+
+def learned(val_accuracy: float, chance: float, n_val: int, threshold: float | None = None) -> bool:
+    """Whether a run learned its task (`not_learned_because` says which rule it failed)."""
+    return not_learned_because(val_accuracy, chance, n_val, threshold) is None
+
+
+# how a run balances imbalanced classes (`MultimodalData.class_weights`, e.g. ENRICO's topics):
+# weights in the loss, a sampler that draws training samples with probability 1 / class count
+# (MultiBench's `WeightedRandomSampler`), or neither
+CLASS_BALANCES = ("loss", "sampler", "none")
+
+
+def training_order(train: MultimodalData, class_balance: str, generator: torch.Generator) -> Tensor:
+    """The order in which one epoch visits the training samples: a permutation, or under
+    "sampler" len(train) draws with replacement, sample i with probability proportional to
+    1 / (count of its class) (every class drawn equally often in expectation)."""
+    if class_balance != "sampler":
+        return torch.randperm(len(train), generator=generator)
+    if train.task == "regression":
+        raise ValueError("class_balance='sampler' needs class labels; a regression task has none")
+    labels = train.labels.long().cpu()
+    weights = 1.0 / torch.bincount(labels).float()[labels]  # (n,)
+    return torch.multinomial(weights, len(train), replacement=True, generator=generator)
 
 
 @dataclass
@@ -142,8 +181,14 @@ class TrainConfig:
     seed: int = 0
     progress: bool = True
     learned_above: float | None = None  # see `learned`; None: clearly above chance
+    patience: int | None = None  # stop after this many epochs without a lower validation loss
+    class_balance: str = "loss"  # see CLASS_BALANCES
 
     def __post_init__(self) -> None:
+        if self.class_balance not in CLASS_BALANCES:
+            raise ValueError(f"class_balance must be one of {list(CLASS_BALANCES)}, got {self.class_balance!r}")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be at least 1 epoch (or None), got {self.patience}")
         if self.weight_decay < 0 or self.fusion_weight_decay < 0:
             raise ValueError(f"weight decays must be >= 0, got {self.weight_decay}, {self.fusion_weight_decay}")
         if self.epochs < 1 or self.batch_size < 2 or self.lr <= 0 or not 0 < self.scheduler_gamma <= 1:
@@ -161,20 +206,26 @@ class FitResult:
 
 
 def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, config: TrainConfig) -> FitResult:
-    """Train for `config.epochs`; keep the weights of the epoch with the lowest validation loss
-    (App. E.4). The epoch with the highest validation accuracy is kept aside in the result."""
+    """Train for `config.epochs`, or until the validation loss has not fallen for
+    `config.patience` epochs; keep the weights of the epoch with the lowest validation loss
+    (App. E.4). The epoch with the highest validation accuracy is kept aside in the result.
+
+    Classes are balanced as `config.class_balance` says, with the training split's class weights
+    (`train.class_weights`): in the training loss ("loss"), or by sampling ("sampler"). The
+    validation loss uses `val.class_weights` either way."""
     _check_finite(train.modalities)
     generator = torch.Generator().manual_seed(config.seed)
     groups = model.param_groups(config.weight_decay, config.fusion_weight_decay)
     optimizer = torch.optim.AdamW(groups, lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.scheduler_gamma)
-    loss_fn, result = task_loss(train.task, train.class_weights), FitResult()
+    class_weights = train.class_weights if config.class_balance == "loss" else None
+    loss_fn, result = task_loss(train.task, class_weights), FitResult()
     batches = math.ceil(len(train) / config.batch_size)
     bar = tqdm(total=config.epochs * batches, desc=f"{train.name}", disable=not config.progress, leave=False)
     for epoch in range(1, config.epochs + 1):
         model.train()
         start = time.perf_counter()
-        order = torch.randperm(len(train), generator=generator).to(train.labels.device)
+        order = training_order(train, config.class_balance, generator).to(train.labels.device)
         total = 0.0
         for b in range(batches):
             index = order[b * config.batch_size : (b + 1) * config.batch_size]
@@ -206,24 +257,21 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
         if val_metrics["accuracy"] > result.by_val_accuracy.get("val", {}).get("accuracy", -math.inf):
             state = copy.deepcopy(model.state_dict())
             result.by_val_accuracy = {"epoch": epoch, "val": val_metrics, "state": state}
+        if config.patience is not None and epoch - result.best_epoch >= config.patience:
+            break  # the validation loss has been flat for `patience` epochs
     bar.close()
     if result.selected_state is None:
         raise FloatingPointError("the validation loss was never finite; lower the learning rate")
     model.load_state_dict(result.selected_state)
     model.eval()
-    accuracy, chance = result.history[result.best_epoch - 1]["val_accuracy"], chance_rate(val)
-    if not learned(accuracy, chance, len(val), config.learned_above):
-        warnings.warn(
-            f"{train.name}: the model did not learn the task (validation accuracy {accuracy:.3f}, chance "
-            f"{chance:.3f}); its relevance scores describe an untrained fusion layer, not the data",
-            NotLearnedWarning,
-            stacklevel=2,
+    accuracy = result.history[result.best_epoch - 1]["val_accuracy"]
+    reason = not_learned_because(accuracy, chance_rate(val), len(val), config.learned_above)
+    if reason:
+        LOG.warning(
+            f"{train.name}: the model did not learn the task ({reason}); its relevance scores describe an "
+            "untrained fusion layer, not the data"
         )
     return result
-
-
-class NotLearnedWarning(UserWarning):
-    """A trained model's validation accuracy is at chance."""
 
 
 def train_steps(

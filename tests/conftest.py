@@ -9,15 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from intense.data.files import DEFAULT_DATA_ROOT
+from intense.data.files import data_root
+from intense.threads import use_threads
 
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # `make test` runs two pytest-xdist workers on two cores: one torch thread each, in the
-    # workers and in the notebook kernels they start, so that they do not oversubscribe
-    import torch
-
-    os.environ["OMP_NUM_THREADS"] = "1"
-    torch.set_num_threads(1)
+# `make test` runs one pytest-xdist worker per core: each is one of several processes sharing
+# the cores, and so are the notebook kernels, benchmark scripts and Ray workers it starts
+use_threads(workers=int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1)), children=True)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,11 +44,19 @@ def built_book(tmp_path_factory):
     return out / "_build" / "html"
 
 
+def genuine_data() -> Path | None:
+    """The genuine data's folder where it holds them: the data root, $INTENSE_DATA else
+    ../shared/data beside the repository (`intense.data.files.data_root`)."""
+    root = data_root()
+    return root if (root / "enrico").exists() else None
+
+
 @pytest.fixture
 def shared_data():
-    if not (DEFAULT_DATA_ROOT / "enrico").exists():
-        pytest.skip(f"the genuine data are not at {DEFAULT_DATA_ROOT}")
-    return DEFAULT_DATA_ROOT
+    root = genuine_data()
+    if root is None:
+        pytest.skip(f"the genuine data are not at {data_root()} (set INTENSE_DATA to where they are)")
+    return root
 
 
 def affect_split(n, steps=6, dims=(5, 4, 7), task="regression", seed=0):

@@ -144,3 +144,28 @@ def test_mult_attention_dropout_follows_mults_defaults_per_target():
     assert [blocks[0].attention.dropout for blocks in model.self_attention] == [0.0, 0.1]
     with pytest.raises(ValueError, match="one value per modality"):
         MulT([3, 2], 1, d=8, heads=2, layers=1, attention_dropout=[0.1])
+
+
+@pytest.mark.parametrize("name", ["lf-concat", "tfn", "mro", "multiroute"])
+def test_every_baseline_reads_vbn_normalised_encoder_outputs_unless_asked_for_the_published_form(name):
+    """A fair comparison: the same VBN (eq. 5) on the encoders' outputs that MNL and InTense
+    have; encoder_norm="none" is the baseline as published, reading the raw outputs."""
+    classes = {"lf-concat": LFConcat, "tfn": TFN, "mro": MRO, "multiroute": MultiRoute}
+
+    def build(**kwargs):
+        torch.manual_seed(0)
+        return classes[name]([MLPEncoder(4, 5, hidden=(8,)) for _ in range(3)], 4, **kwargs)
+
+    fair = build()
+    assert fair.encoder_norms is not None
+    x = [torch.randn(64, 4) * 30 + 7, torch.randn(64, 4), torch.randn(64, 4)]  # one modality far off scale
+    features = fair.encode(x)
+    for f in features:  # centred, one unit of squared norm per sample on average (eq. 6-7)
+        assert f.mean(0).abs().max() < 1e-5 and (f.pow(2).sum(1).mean() - 1).abs() < 1e-3
+    published = build(encoder_norm="none")
+    assert published.encoder_norms is None
+    raw = published.encode(x)
+    assert raw[0].pow(2).sum(1).mean() > 10  # the raw outputs keep the input's scale
+    assert all(torch.equal(r, e(xm)) for r, e, xm in zip(raw, published.encoders, x))
+    with pytest.raises(ValueError, match="encoder_norm must be one of"):
+        build(encoder_norm="batchnorm")

@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from intense import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, center_interaction, outer_product
-from intense.norms import broadcast_layout
-from intense.reference import center_interaction_bruteforce, centering_coefficients, monomial
+from intense.reference import center_interaction_bruteforce, centering_coefficients, full_layout, monomial
 
 DIMS = [3, 2, 4, 1, 2]  # unequal multi-dimensional representations
 
@@ -42,7 +41,7 @@ def test_theorem2_batch_mean_is_zero(k):
 @pytest.mark.parametrize("k", [2, 3, 4])
 def test_theorem2_polynomial_form_and_eq11_for_every_proper_subset(k):
     features = random_factors(k, seed=10 + k)
-    factors = broadcast_layout(features)
+    factors = full_layout(features)  # laid out independently of the fast path's broadcast_layout
     coefficients = centering_coefficients(features)  # eq. 26: G_J for every J subset-of I
 
     # first statement: Psi_I = sum_J G_J prod_{m in J} f^m

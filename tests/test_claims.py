@@ -1,18 +1,27 @@
-"""The paper's claims (intense.repro.claims) on small tables of runs, and the scoreboard."""
+"""The tests behind the claims (intense.repro.claims) on small tables of runs."""
+
+import re
 
 import pandas as pd
 import pytest
 
 from intense.repro.claims import (
-    accuracy_claims,
+    above_baselines,
     block_above,
-    claims_side_by_side,
+    by_accuracy_selection,
     informative_ranking,
+    intense_most_accurate,
     larger_p_spreads,
+    p_beyond_formula,
+    reaches_paper,
     relevance_matches_unimodal,
-    scoreboard,
+    reread_at_p,
+    scheme_rankings,
+    top_block_beyond_prior,
     top_block_is,
+    within_mult,
 )
+from intense.repro.store import RecordsPending
 from intense.repro.verdicts import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 
@@ -48,28 +57,81 @@ def test_a_larger_p_spreading_the_scores_is_judged_on_effective_blocks_paired_by
     assert verdict.outcome == INCONCLUSIVE and verdict.not_learned == 2
 
 
-def test_accuracy_claims_pair_methods_by_seed():
-    rows = []
-    for seed in range(10):
-        for model, acc in {"mnl": 0.80, "intense": 0.81, "mro": 0.70, "multiroute": 0.72, "mult": 0.815}.items():
-            rows.append({"seed": seed, "model": model, "test_accuracy": acc + 0.002 * (seed % 3)})
-    above, best, mult = accuracy_claims(pd.DataFrame(rows), "d")
-    assert above.outcome == REPRODUCED and best.outcome == REPRODUCED and mult.outcome == REPRODUCED
+def test_a_top_block_that_only_keeps_its_initial_lead_does_not_count():
+    """The size prior: a large block starts with most of the relevance (eq. 4 grows with a
+    block's number of features); the claim holds only where training raised it most."""
+    prior = {"1": 0.1, "1x2": 0.2, "1x2x3": 0.7}
+    kept_lead = runs([{"1": 0.2, "1x2": 0.3, "1x2x3": 0.5}] * 8, relevance_at_init=[prior] * 8)
+    assert top_block_is(kept_lead, "1x2x3", "x").outcome == REPRODUCED  # on top in 8 of 8 ...
+    assert top_block_beyond_prior(kept_lead, "1x2x3", "x").outcome == NOT_REPRODUCED  # ... but it lost ground
+    earned = runs([{"1": 0.05, "1x2": 0.1, "1x2x3": 0.85}] * 8, relevance_at_init=[prior] * 8)
+    assert top_block_beyond_prior(earned, "1x2x3", "x").outcome == REPRODUCED
+    with pytest.raises(RecordsPending, match="initial_relevance.py"):
+        top_block_beyond_prior(runs([prior] * 8, relevance_at_init=[None] * 8), "1x2x3", "x")
 
 
-def test_claims_side_by_side_say_where_a_protocol_flips_a_verdict():
-    rows = [
-        {"seed": seed, "model": model, "test_accuracy": acc + 0.002 * (seed % 3)}
-        for seed in range(10)
-        for model, acc in {"mnl": 0.80, "intense": 0.81, "mro": 0.70, "multiroute": 0.72}.items()
-    ]
-    first = pd.DataFrame(rows)
-    second = first.assign(test_accuracy=first.test_accuracy.where(first.model != "intense", 0.71))
-    table = claims_side_by_side("d", {"first": first, "second": second})
-    assert list(table.columns) == ["claim", "first", "second", "outcome differs"]
-    assert list(table["outcome differs"]) == ["yes", "yes"]  # InTense falls below MNL and MultiRoute
-    assert table.second.iloc[1].startswith("NOT REPRODUCED")
-    assert list(claims_side_by_side("d", {"a": first, "b": first})["outcome differs"]) == ["no", "no"]
+def test_rereading_fixed_weights_at_another_p_is_eq_4_of_their_norms():
+    norms = {"1": 3.0, "2": 1.0, "1x2": 0.5}
+    at = {p: {b: n ** (2 / (p + 1)) for b, n in norms.items()} for p in (1.0, 4.0)}
+    at = {p: {b: v / sum(x**p for x in s.values()) ** (1 / p) for b, v in s.items()} for p, s in at.items()}
+    assert reread_at_p(at[1.0], 1.0, 4.0) == pytest.approx(at[4.0])
+    assert reread_at_p(at[4.0], 4.0, 1.0) == pytest.approx(at[1.0])
+
+
+def test_p_beyond_formula_credits_training_only_with_what_the_formula_does_not_explain():
+    small = runs([{"1": 0.7, "2": 0.2, "1x2": 0.1 + 0.001 * s} for s in range(8)], p=[1.0] * 8)
+    formula_only = small.assign(p=4.0, relevance=small.relevance.map(lambda r: reread_at_p(r, 1.0, 4.0)))
+    assert larger_p_spreads(small, formula_only, "x").outcome == REPRODUCED  # the old check: spread ...
+    assert p_beyond_formula(small, formula_only, "x").outcome == INCONCLUSIVE  # ... all of it the formula's
+    flatter = formula_only.assign(relevance=[{"1": 0.6, "2": 0.55, "1x2": 0.5 + 0.001 * s} for s in range(8)])
+    assert p_beyond_formula(small, flatter, "x").outcome == REPRODUCED
+
+
+def test_every_scheme_gets_the_same_three_ranking_tests():
+    tri = pd.concat(
+        [
+            runs([{"1x2": 0.6, "1x2x3": 0.3}] * 8, model=["intense"] * 8),
+            runs([{"1x2": 0.3, "1x2x3": 0.6}] * 8, model=["intense-naive"] * 8),
+        ],
+        ignore_index=True,
+    ).assign(relevance_by_aggregation=None)
+    table = scheme_rankings(tri)
+    assert list(table.columns) == ["M1×M2 on top", "M1×M2×M3 on top", "M1×M2×M3 above M1×M2"]
+    assert table.iloc[0].tolist() == ["8 of 8 learned seeds", "0 of 8 learned seeds", "0 of 8 learned seeds"]
+    assert table.iloc[1].tolist() == ["0 of 8 learned seeds", "8 of 8 learned seeds", "8 of 8 learned seeds"]
+
+
+def accuracies(**means):
+    """Ten seeds of each method at its mean accuracy, a little noise by seed."""
+    return pd.DataFrame(
+        [
+            {"seed": seed, "model": model, "test_accuracy": acc + 0.002 * (seed % 3)}
+            for seed in range(10)
+            for model, acc in means.items()
+        ]
+    )
+
+
+def test_accuracy_claims_pair_methods_by_seed_in_points():
+    acc = accuracies(mnl=0.80, intense=0.81, mro=0.70, multiroute=0.72, mult=0.815)
+    above, best, mult = above_baselines(acc), intense_most_accurate(acc), within_mult(acc)
+    assert above.outcome == best.outcome == mult.outcome == REPRODUCED
+    assert above.estimate == pytest.approx(8.0) and re.fullmatch(r"\+8\.0+ points", above.estimate_text())
+    behind = acc.assign(test_accuracy=acc.test_accuracy.where(acc.model != "intense", 0.71))
+    assert intense_most_accurate(behind).outcome == NOT_REPRODUCED
+    assert within_mult(behind).outcome == NOT_REPRODUCED  # 10.5 points below MulT
+
+
+def test_reaching_the_papers_accuracy_allows_the_papers_margin_below_it():
+    acc = accuracies(intense=0.49)
+    assert reaches_paper(acc, 50.8).outcome == REPRODUCED  # 1.8 points below: within 2
+    assert reaches_paper(acc, 53.0).outcome == NOT_REPRODUCED
+    assert re.fullmatch(r"49\.1\d*\u00a0%", reaches_paper(acc, 50.8).estimate_text())
+
+
+def test_the_second_protocol_reads_the_checkpoint_of_best_validation_accuracy():
+    runs = pd.DataFrame({"test_accuracy": [0.5, 0.6], "by_val_accuracy": [{"test": {"accuracy": 0.7}}, None]})
+    assert list(by_accuracy_selection(runs).test_accuracy) == [0.7]  # a record without it is left out
 
 
 def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():
@@ -81,14 +143,7 @@ def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():
             for m, val, test in ((1, 0.9, 0.4), (2, 0.6, 0.7))  # b transfers better to the test split
         ]
     )
-    assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x").outcome == REPRODUCED
-    assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="test").outcome == NOT_REPRODUCED
+    assert relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="val").outcome == REPRODUCED
+    assert relevance_matches_unimodal(fused, unimodal, ["a", "b"]).outcome == NOT_REPRODUCED  # the paper's test split
     with pytest.raises(ValueError, match="split must be 'val' or 'test'"):
         relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="validation")
-
-
-def test_the_scoreboard_covers_the_committed_results():
-    board = scoreboard()
-    assert len(board) >= 15 and all(row.verdict.outcome in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE) for row in board)
-    html = board._repr_html_()
-    assert html.count("<tr>") == len(board) + 1 and 'href="../notebooks/fig4_synthgene_tri.html"' in html

@@ -1,5 +1,6 @@
 """The command line: python -m intense train / sweep."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -23,12 +24,17 @@ def test_train_writes_a_complete_run_record(tmp_path):
     command = "train --dataset synthgene-tri --model intense --seed 3 --interactions 12 123 --output"
     assert cli(command, str(out), *SMALL) == 0
     record = json.loads(out.read_text())
-    assert {"config", "test", "val", "relevance", "history"} <= set(record)
+    assert {"config", "test", "val", "train", "relevance", "relevance_at_init", "history"} <= set(record)
     assert record["config"]["seed"] == 3 and record["config"]["interactions"] == ["12", "123"]
     assert {"torch", "python", "git_commit", "git_dirty"} <= set(record["config"]["environment"])
     assert list(record["relevance"]) == ["1", "2", "3", "1x2", "1x2x3"]
     assert sum(record["relevance"].values()) == pytest.approx(1.0)
+    # eq. 4 before training: the prior of the blocks' sizes (the 512-feature 1x2x3 block leads)
+    assert list(record["relevance_at_init"]) == list(record["relevance"])
+    assert sum(record["relevance_at_init"].values()) == pytest.approx(1.0)
+    assert max(record["relevance_at_init"], key=record["relevance_at_init"].get) == "1x2x3"
     assert 0.0 <= record["test"]["accuracy"] <= 1.0 and len(record["history"]) == 1
+    assert 0.0 <= record["train"]["accuracy"] <= 1.0
     assert set(record["history"][0]) >= {"epoch", "train_objective", "val_loss", "relevance"}
     assert sum(record["sizes"].values()) == 160
 
@@ -80,6 +86,15 @@ def test_clear_errors(tmp_path, capsys):
     assert "max_samples must be at least 1" in capsys.readouterr().err
     assert cli("sweep --seeds 0-x --out-dir", str(tmp_path), *SMALL) == 2
     assert "cannot read seeds" in capsys.readouterr().err
+    assert cli("sweep --seeds 3-1 --out-dir", str(tmp_path), *SMALL) == 2
+    assert "--seeds 3-1: the range runs backwards; write 1-3" in capsys.readouterr().err
+    assert cli("sweep --seeds 0- --out-dir", str(tmp_path), *SMALL) == 2
+    assert "--seeds 0-: the range has no end" in capsys.readouterr().err
+    for flag in ("--workers -2", "--retries -1", "--gpus-per-run -1", "--threads 0"):
+        with pytest.raises(SystemExit):
+            cli(f"sweep {flag} --out-dir", str(tmp_path), *SMALL)
+        assert f"argument {flag.split()[0]}: must be" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.json"))
     with pytest.raises(SystemExit):
         cli("train --dataset mnist-please --output", out)
     assert not (tmp_path / "x.json").exists()
@@ -195,7 +210,7 @@ def test_a_checkpoint_that_is_missing_corrupt_or_does_not_fit_is_a_clear_error(t
     assert "no checkpoint" in capsys.readouterr().err
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
     assert cli("audit", str(tmp_path / "bad.pt")) == 2
-    assert "not a readable checkpoint" in capsys.readouterr().err
+    assert "bad.pt is not a checkpoint (not the zip archive torch.save writes); audit reads" in capsys.readouterr().err
     model_path = tmp_path / "model.pt"
     assert (
         cli(
@@ -207,8 +222,96 @@ def test_a_checkpoint_that_is_missing_corrupt_or_does_not_fit_is_a_clear_error(t
         )
         == 0
     )
+    capsys.readouterr()
+    assert cli("audit", str(tmp_path / "r.json")) == 2  # the run record instead of the model
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "r.json is a run record (what train --output writes), not a checkpoint" in err
+    assert "--save-model" in err and len(err.strip().splitlines()) == 1  # no PyTorch text before it
+    (tmp_path / "cut.pt").write_bytes(model_path.read_bytes()[:2000])  # a truncated checkpoint
+    assert cli("audit", str(tmp_path / "cut.pt")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'cut.pt'} is a zip archive but not a readable checkpoint")
     payload = torch.load(model_path, weights_only=True)
     payload["config"]["interactions"] = ["12", "13"]  # a configuration that builds another model
     torch.save(payload, model_path)
     assert cli("audit", str(model_path)) == 2
     assert "does not fit the model" in capsys.readouterr().err
+
+
+def test_help_shows_each_default_once_and_the_settings_chosen_per_method():
+    from intense.runs.cli import _parser
+    from intense.runs.config import CHOSEN_SETTINGS
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in ("train", "sweep"):
+        for action in commands[name]._actions:
+            assert (action.help or "").count("default:") <= 1, action.dest
+        epilog = commands[name].epilog
+        for dataset, methods in CHOSEN_SETTINGS.items():
+            for model, chosen in methods.items():
+                line = next(line for line in epilog.splitlines() if line.split()[:2] == [dataset, model])
+                assert all(f"--{k.replace('_', '-')} {v:g}" in line for k, v in chosen.items()), line
+
+
+def test_a_run_that_did_not_learn_says_which_rule_failed_once_without_source_lines(tmp_path, capsys):
+    model_path = tmp_path / "model.pt"
+    command = "train --dataset synthgene-tri --output"  # 160 samples, 1 epoch: not learned
+    assert cli(command, str(tmp_path / "r.json"), "--save-model", str(model_path), *SMALL) == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if "did not learn" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: synthgene-tri: the model did not learn the task")
+    assert "below the data set's threshold 0.750" in warned[0] and len(err.strip().splitlines()) == 1
+    assert cli("audit", str(model_path), "--repeats", "1", "--partners", "2") == 0
+    assert "warning: the audited model did not learn its task (validation accuracy" in capsys.readouterr().err
+    command = "sweep --dataset synthgene-tri --models mnl --seeds 0 --workers 1 --out-dir"
+    assert cli(command, str(tmp_path / "sweep"), *SMALL) == 0
+    out, err = capsys.readouterr()
+    assert "(DID NOT LEARN: validation accuracy" in out and "threshold 0.750" in out and "did not learn" not in err
+
+
+def test_ray_address_without_a_cluster_says_how_to_start_one(tmp_path, monkeypatch, capsys):
+    import types
+
+    def refuse(**kwargs):  # what Ray raises when no cluster runs at the address
+        raise ConnectionError("Could not find any running Ray instance. Please specify the --address flag")
+
+    fake = types.SimpleNamespace(is_initialized=lambda: False, init=refuse)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    assert cli("sweep --backend ray --address auto --seeds 0 --out-dir", str(tmp_path), *SMALL) == 2
+    err = capsys.readouterr().err
+    assert "no Ray cluster is running at --address auto: start one with `ray start --head`" in err
+    assert "drop --address" in err
+
+
+@pytest.fixture
+def keep_threads():
+    """The test changes torch's threads in this process: restored afterwards."""
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def test_threads_flag_and_environment_override(tmp_path, monkeypatch, capsys, keep_threads):
+    out = str(tmp_path / "r.json")
+    assert cli("train --threads 2 --output", out, *SMALL) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["config"]["environment"]["torch_threads"] == 2
+    monkeypatch.setenv("INTENSE_THREADS", "1")
+    assert cli("train --output", out, *SMALL) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["config"]["environment"]["torch_threads"] == 1
+    monkeypatch.setenv("INTENSE_THREADS", "many")
+    assert cli("train --output", out, *SMALL) == 2
+    assert "the environment variable INTENSE_THREADS must be a whole number of threads >= 1" in capsys.readouterr().err
+
+
+def test_the_relevance_at_initialisation_can_be_recomputed_for_an_older_record(tmp_path):
+    """experiments/initial_relevance.py fills in eq. 4 of the untrained model for records made
+    before they held it: the model initialised at the run's seed is the run's own."""
+    from intense.runs.config import RunConfig
+    from intense.runs.experiment import initial_relevance, run
+
+    config = RunConfig.for_dataset("synthgene-tri", n_samples=160, epochs=1, batch_size=16, progress=False, seed=4)
+    record = run(config)
+    assert initial_relevance(config) == record["relevance_at_init"]
+    assert (
+        initial_relevance(RunConfig.for_dataset("synthgene-tri", n_samples=160, seed=5)) != record["relevance_at_init"]
+    )

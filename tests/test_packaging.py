@@ -39,3 +39,28 @@ def test_notebooks_are_committed_without_outputs_and_have_a_parameters_cell():
         assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
         source = "".join(tagged[0]["source"])
         assert "mode =" in source and "seeds =" in source, f"{path.name}: parameters need mode and seeds"
+
+
+def readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"## {title}")
+    return text[start : text.find("\n## ", start + 1)]
+
+
+def test_the_readme_says_which_torch_build_set_up_installs():
+    """The CPU build only where the Makefile chooses it; else the README says that pip's
+    configuration decides."""
+    makefile, readme = (ROOT / "Makefile").read_text(), readme_section("The two commands")
+    explicit = "+cpu" in makefile or "whl/cpu" in makefile
+    assert "torch==2.13.0" in readme
+    assert explicit or ("installs the CPU build" not in readme and "pip's configuration" in readme)
+
+
+def test_the_readmes_library_example_states_the_penalty_weight_it_uses():
+    import inspect
+
+    from intense import InTense
+
+    default = inspect.signature(InTense).parameters["reg_param"].default
+    example = readme_section("Using the library")
+    assert f"reg_param={default}" in example and "model.penalty()" in example

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread, still_improving
+from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread, still_improving, training_length
 from intense.repro.plots import label_points, learning_curves, relevance_bars
 from intense.repro.style import block_label, block_labels, dataset_name
 
@@ -91,3 +91,24 @@ def test_relevance_bars_show_display_names_of_methods_and_blocks():
 def test_a_run_is_still_improving_when_it_kept_one_of_its_last_three_epochs():
     runs = pd.DataFrame({"best_epoch": [20, 18, 17, 5], "history": [[{}] * 20] * 4})
     assert still_improving(runs).tolist() == [True, True, False, False]
+
+
+def test_training_length_puts_training_accuracy_beside_test_and_the_majority_class():
+    # a method that does not fit its training data shows it: train near the majority class
+    runs = pd.DataFrame(
+        {
+            "dataset": "enrico",
+            "model": ["mnl", "mnl", "lf-concat", "lf-concat"],
+            "seed": [0, 1, 0, 1],
+            "history": [[{}] * 10] * 4,
+            "best_epoch": [4, 10, 5, 5],
+            "train_accuracy": [0.9, 0.8, 0.2, 0.3],
+            "test_accuracy": [0.4, 0.3, 0.2, 0.1],
+            "chance": 0.175,
+        }
+    )
+    table = training_length(runs)
+    mnl, concat = table.loc[("ENRICO", "MNL")], table.loc[("ENRICO", "LF-Concat")]
+    assert mnl["train accuracy %"] == pytest.approx(85) and mnl["test accuracy %"] == pytest.approx(35)
+    assert concat["train accuracy %"] == pytest.approx(25) and concat["majority class %"] == pytest.approx(17.5)
+    assert mnl["seeds still improving"] == 1 and concat["seeds"] == 2

@@ -1,7 +1,9 @@
 """Loaders of the genuine data (ENRICO, AV-MNIST rebuilt, UCI mfeat) and MultiBench's
 AV-MNIST layout: sizes, splits, documented fix-ups, clear errors."""
 
+import csv
 import gzip
+import json
 import logging
 import multiprocessing
 import os
@@ -15,11 +17,42 @@ import torch
 from PIL import Image
 
 from intense.data.avmnist import load_avmnist, load_avmnist_rebuilt, pca_degrade, read_idx, spectrogram
-from intense.data.enrico import load_enrico
+from intense.data.enrico import MULTIBENCH_IGNORED, load_enrico, multibench_split
 from intense.data.files import cached
 from intense.data.mfeat import MFEAT_VIEWS, load_mfeat
 from intense.data.registry import load_splits
 from intense.runs.config import RunConfig
+
+# MultiBench's ENRICO screens, written once from its construction (tests/data/README.md)
+MULTIBENCH_SPLIT = json.loads((Path(__file__).parent / "data" / "enrico_multibench_split.json").read_text())
+
+
+def test_multibench_split_cuts_at_65_and_80_percent_after_dropping_the_two_ignored_screens():
+    ids = [str(1000 + i) for i in range(200)] + list(MULTIBENCH_IGNORED)
+    split = multibench_split(ids)
+    assert {k: len(v) for k, v in split.items()} == {"train": 130, "val": 30, "test": 40}
+    assert sorted(sum(split.values(), [])) == sorted(ids[:200])  # disjoint, complete, ignored ones out
+    assert multibench_split(ids) == split  # a fixed seed (42), not the caller's
+    assert multibench_split(ids[::-1]) != split  # it depends on the file order
+
+
+def test_enrico_is_split_exactly_as_multibench_splits_it(shared_data):
+    with (shared_data / "enrico" / "design_topics.csv").open(newline="") as handle:
+        rows = [(r["screen_id"], r["topic"]) for r in csv.DictReader(handle)]
+    assert multibench_split([i for i, _ in rows]) == {k: MULTIBENCH_SPLIT[k] for k in ("train", "val", "test")}
+    splits = load_enrico(shared_data)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 947, "val": 219, "test": 292}
+    topics = sorted({t for _, t in rows})
+    topic_of = dict(rows)
+    for name, data in splits.items():  # the same screens in the same order: their topics agree one by one
+        assert data.labels.tolist() == [topics.index(topic_of[i]) for i in MULTIBENCH_SPLIT[name]], name
+    seeded = load_enrico(shared_data, split="seeded")  # the book's earlier split
+    assert {k: len(v) for k, v in seeded.items()} == {"train": 948, "val": 219, "test": 291}
+
+
+def test_an_unknown_enrico_split_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="unknown ENRICO split 'random'.*multibench"):
+        load_enrico(tmp_path, split="random")
 
 
 def test_enrico_skips_the_two_empty_wireframes_and_splits_65_15_20(shared_data, caplog):
@@ -28,7 +61,7 @@ def test_enrico_skips_the_two_empty_wireframes_and_splits_65_15_20(shared_data, 
     assert "50105" in caplog.text and "50109" in caplog.text
     sizes = {k: len(v) for k, v in splits.items()}
     assert sum(sizes.values()) == 1458
-    assert sizes["train"] == round(0.65 * 1458) and sizes["val"] == round(0.15 * 1458)
+    assert sizes["train"] == int(0.65 * 1458) and sizes["val"] == int(0.80 * 1458) - int(0.65 * 1458)
     train = splits["train"]
     assert train.n_classes == 20 and [tuple(x.shape[1:]) for x in train.modalities] == [(3, 64, 32)] * 2
     # class weights balance the training classes: sum_c w_c n_c = n for every class present
@@ -64,6 +97,16 @@ def test_enrico_loads_at_the_image_size_a_run_asks_for(tmp_path):
         assert [tuple(x.shape[1:]) for x in splits["train"].modalities] == [shape] * 2
 
 
+def test_real_data_sets_default_to_their_own_split_and_a_wrong_split_is_a_clear_error():
+    assert RunConfig.for_dataset("enrico").split == "multibench"
+    assert RunConfig.for_dataset("enrico").class_balance == "sampler"  # MultiBench's WeightedRandomSampler
+    assert RunConfig.for_dataset("avmnist-rebuilt").split == "shared-speakers"
+    with pytest.raises(ValueError, match="'held-out-speaker' does not apply to 'enrico'.*multibench"):
+        RunConfig(dataset="enrico", split="held-out-speaker")
+    with pytest.raises(ValueError, match="does not apply to 'mfeat'.*leave --split out"):
+        RunConfig(dataset="mfeat", split="multibench")
+
+
 @pytest.mark.parametrize(
     "changes, message",
     [
@@ -82,8 +125,21 @@ def test_enrico_missing_files_name_the_path(tmp_path):
         load_enrico(tmp_path)
 
 
+def test_avmnist_rebuilt_shares_speakers_across_splits_as_the_original(shared_data):
+    splits = load_avmnist_rebuilt(shared_data)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 2084, "val": 416, "test": 500}
+    # the audio of every split comes from all six speakers: a test clip's speaker was heard in training
+    held_out = load_avmnist_rebuilt(shared_data, split="held-out-speaker")
+    theo = {tuple(x.flatten()[:50].tolist()) for x in held_out["test"].modalities[1]}
+    in_test = sum(tuple(x.flatten()[:50].tolist()) in theo for x in splits["test"].modalities[1])
+    in_train = sum(tuple(x.flatten()[:50].tolist()) in theo for x in splits["train"].modalities[1])
+    assert 50 < in_test < 150 and in_train > 250  # theo's 500 of 3000 clips: about 1/6 of each split
+    with pytest.raises(ValueError, match="unknown AV-MNIST \\(rebuilt\\) split"):
+        load_avmnist_rebuilt(shared_data, split="speakers")
+
+
 def test_avmnist_rebuilt_pairs_digits_and_holds_out_a_speaker(shared_data):
-    splits = load_avmnist_rebuilt(shared_data, test_speaker="theo")
+    splits = load_avmnist_rebuilt(shared_data, split="held-out-speaker", test_speaker="theo")
     assert {k: len(v) for k, v in splits.items()} == {"train": 2084, "val": 416, "test": 500}
     image, audio = splits["train"].modalities
     assert image.shape[1:] == (1, 28, 28) and audio.shape[1:] == (1, 112, 112)

@@ -1,7 +1,7 @@
 """The settings of the committed real-data runs (intense/repro/suites.py)."""
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import pandas as pd
 import pytest
@@ -9,61 +9,84 @@ import pytest
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
     ENRICO_VARIANTS,
-    LONGER_SEEDS,
-    LONGER_TRAINING,
-    LR_CANDIDATES,
+    GAMMAS,
+    LR_LADDER,
+    LR_START,
     METHOD_OVERRIDES,
     SELECTED,
     base_config,
     enrico_variant_configs,
-    longer_training_configs,
-    longer_training_folder,
     method_configs,
-    select_lr,
+    select_settings,
     selection_configs,
     selection_dir,
     selection_runs,
     table_methods,
+    widened_lrs,
 )
-from intense.runs.config import CHOSEN_LR
+from intense.runs.config import CHOSEN_SETTINGS
 
 
-def test_every_method_gets_the_same_learning_rate_grid_and_seed():
+def test_every_method_gets_the_same_grid_and_seed():
     for dataset in SELECTED:
-        runs = [c for lr in LR_CANDIDATES for c in selection_configs(dataset, lr)]
+        runs = [c for lr in LR_START for gamma in GAMMAS for c in selection_configs(dataset, lr, gamma)]
         for method in table_methods(dataset):
             mine = [c for c in runs if c.model == method]
-            assert sorted(c.lr for c in mine) == sorted(LR_CANDIDATES) and {c.seed for c in mine} == {0}
+            grid = sorted((lr, gamma) for lr in LR_START for gamma in GAMMAS)
+            assert sorted((c.lr, c.scheduler_gamma) for c in mine) == grid and {c.seed for c in mine} == {0}
+        # one folder per point of the grid
+        assert len({selection_dir(dataset, lr, gamma) for lr in LR_START for gamma in GAMMAS}) == 9
 
 
-def test_select_lr_takes_the_lowest_validation_loss_per_method():
-    runs = pd.DataFrame(
-        {"model": ["mnl", "mnl", "tfn", "tfn"], "lr": [1e-3, 5e-3, 1e-3, 5e-3], "val_loss": [0.5, 0.4, 0.3, 0.9]}
+def _grid_runs(losses: dict[str, dict[tuple[float, float], float]]) -> pd.DataFrame:
+    rows = [
+        {"model": m, "lr": lr, "scheduler_gamma": g, "val_loss": loss}
+        for m, by_point in losses.items()
+        for (lr, g), loss in by_point.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_select_settings_takes_the_lowest_validation_loss_per_method():
+    runs = _grid_runs(
+        {
+            "mnl": {(1e-3, 0.9): 0.5, (5e-3, 0.9): 0.4, (5e-3, 1.0): 0.45},
+            "tfn": {(1e-3, 0.95): 0.3, (5e-3, 0.9): 0.9},
+        }
     )
-    assert select_lr(runs) == {"mnl": 5e-3, "tfn": 1e-3}
+    assert select_settings(runs) == {
+        "mnl": {"lr": 5e-3, "scheduler_gamma": 0.9},
+        "tfn": {"lr": 1e-3, "scheduler_gamma": 0.95},
+    }
+
+
+def test_the_grid_widens_one_rung_beyond_a_choice_at_its_edge_until_every_choice_is_interior():
+    low, mid, high = LR_START
+    below, above = LR_LADDER[LR_LADDER.index(low) - 1], LR_LADDER[LR_LADDER.index(high) + 1]
+    interior = _grid_runs({"mnl": {(low, 0.9): 0.5, (mid, 0.9): 0.4, (high, 0.9): 0.6}})
+    assert widened_lrs(interior) == [low, mid, high]
+    at_top = _grid_runs({"mnl": {(low, 0.9): 0.5, (mid, 0.9): 0.4, (high, 1.0): 0.3}})
+    assert widened_lrs(at_top) == [low, mid, high, above]
+    both = _grid_runs({"mnl": {(low, 0.9): 0.1, (high, 0.9): 0.5}, "tfn": {(low, 0.9): 0.5, (high, 0.9): 0.1}})
+    assert widened_lrs(both) == [below, low, high, above]
+    # at the ladder's end there is nothing to add
+    end = _grid_runs({"mnl": {(LR_LADDER[-2], 0.9): 0.5, (LR_LADDER[-1], 0.9): 0.1}})
+    assert widened_lrs(end) == list(LR_LADDER[-2:])
 
 
 @pytest.mark.parametrize("dataset", SELECTED)
-def test_each_methods_learning_rate_is_the_committed_selection(dataset):
-    if not selection_dir(dataset, LR_CANDIDATES[0]).exists():
-        pytest.skip(f"no committed selection runs for {dataset}")
-    chosen = select_lr(selection_runs(dataset))
+def test_each_methods_learning_rate_and_decay_are_the_committed_selection(dataset):
+    chosen = select_settings(selection_runs(dataset))
     assert set(chosen) == set(table_methods(dataset))
-    assert CHOSEN_LR[dataset] == chosen
-    for method, lr in chosen.items():  # and the table's runs use it
-        assert {c.lr for c in method_configs(dataset, (method,), seeds=2)} == {lr}
-    assert base_config(dataset, model="unimodal", modality=1).lr == chosen["mnl"]
+    assert CHOSEN_SETTINGS[dataset] == chosen
+    for method, setting in chosen.items():  # and the table's runs use it
+        configs = method_configs(dataset, (method,), seeds=2)
+        assert {(c.lr, c.scheduler_gamma) for c in configs} == {(setting["lr"], setting["scheduler_gamma"])}
+    unimodal = base_config(dataset, model="unimodal", modality=1)
+    assert {"lr": unimodal.lr, "scheduler_gamma": unimodal.scheduler_gamma} == chosen["mnl"]
     # and results/settings_selection.json, the file the book links, says the same
     recorded = json.loads((RESULTS_DIR / "settings_selection.json").read_text())["choices"][dataset]
-    assert {m: c["chosen_lr"] for m, c in recorded.items()} == chosen
-
-
-def test_longer_training_changes_only_the_number_of_epochs():
-    for dataset, epochs in LONGER_TRAINING.items():
-        longer = longer_training_configs(dataset)
-        table = method_configs(dataset, seeds=LONGER_SEEDS)
-        assert [replace(c, epochs=epochs) for c in table] == longer
-        assert epochs > base_config(dataset).epochs and longer_training_folder(dataset) == f"{dataset}-{epochs}-epochs"
+    assert {m: {k: c[k] for k in ("lr", "scheduler_gamma")} for m, c in recorded.items()} == chosen
 
 
 def test_mult_keeps_its_own_clipping_and_runs_as_many_seeds_as_every_method():

@@ -82,3 +82,61 @@ def test_divergence_is_reported_not_trained_through():
     nan_loss = lambda out, y: out.sum() * float("nan")  # noqa: E731
     with pytest.raises(FloatingPointError, match="diverged"):
         optimizer_step(m, optimizer, data.modalities, data.labels, nan_loss, grad_clip=None)
+
+
+def test_training_stops_once_the_validation_loss_has_been_flat_for_patience_epochs():
+    m, val = model(), toy(64, 1)
+    # a learning rate so large that the validation loss soon stops improving
+    result = fit(m, toy(256, 0), val, TrainConfig(epochs=40, batch_size=32, lr=0.5, patience=3, progress=False))
+    epochs = len(result.history)
+    assert epochs < 40 and epochs - result.best_epoch == 3  # stopped exactly `patience` epochs after the best
+    losses = [h["val_loss"] for h in result.history]
+    assert min(losses[result.best_epoch :]) >= losses[result.best_epoch - 1]  # none of the last 3 improved
+    everything = fit(model(), toy(256, 0), val, TrainConfig(epochs=8, batch_size=32, lr=0.5, progress=False))
+    assert len(everything.history) == 8  # without patience, every epoch
+    with pytest.raises(ValueError, match="patience must be at least 1"):
+        TrainConfig(patience=0)
+
+
+def _imbalanced(n, seed):
+    """Four classes with 70, 20, 7 and 3 % of the samples."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.multinomial(torch.tensor([0.7, 0.2, 0.07, 0.03]), n, replacement=True, generator=generator)
+    x = [torch.randn(n, 3, generator=generator) + labels[:, None].float(), torch.randn(n, 3, generator=generator)]
+    return MultimodalData("imbalanced", x, labels, ["1", "2"], "multiclass", n_classes=4)
+
+
+def test_the_sampler_draws_every_class_about_equally_often_and_the_permutation_each_sample_once():
+    from intense.train import training_order
+
+    data = _imbalanced(2000, 0)
+    sampled = training_order(data, "sampler", torch.Generator().manual_seed(0))
+    drawn = torch.bincount(data.labels[sampled], minlength=4).float() / len(sampled)
+    assert len(sampled) == len(data) and torch.allclose(drawn, torch.full((4,), 0.25), atol=0.04)
+    for balance in ("loss", "none"):
+        order = training_order(data, balance, torch.Generator().manual_seed(0))
+        assert sorted(order.tolist()) == list(range(len(data)))  # a permutation: natural frequencies
+    regression = MultimodalData("r", data.modalities, data.labels.float(), ["1", "2"], "regression")
+    with pytest.raises(ValueError, match="needs class labels"):
+        training_order(regression, "sampler", torch.Generator())
+
+
+def test_class_balance_by_loss_weights_only_the_loss_and_by_sampler_only_the_draws(monkeypatch):
+    import intense.train as train_module
+
+    data = _imbalanced(200, 0)
+    data.class_weights = torch.tensor([0.1, 0.5, 2.0, 4.0])
+    seen = []
+    real = train_module.task_loss
+    monkeypatch.setattr(
+        train_module, "task_loss", lambda task, weights=None: seen.append(weights) or real(task, weights)
+    )
+    for balance in train_module.CLASS_BALANCES:
+        seen.clear()
+        torch.manual_seed(0)
+        m = MNL([MLPEncoder(3, 4, hidden=(8,)) for _ in range(2)], 4)
+        fit(m, data, data, TrainConfig(epochs=1, batch_size=50, class_balance=balance, progress=False))
+        training_weights = seen[0]  # fit's own loss; evaluate's come after it
+        assert (training_weights is data.class_weights) == (balance == "loss"), balance
+    with pytest.raises(ValueError, match="class_balance must be one of"):
+        TrainConfig(class_balance="oversample")

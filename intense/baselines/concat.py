@@ -14,8 +14,15 @@ __all__ = ["LFConcat"]
 
 
 class LFConcat(EncodedModel):
-    def __init__(self, encoders: Sequence[nn.Module], output_dim: int, hidden: int = 64, dropout: float = 0.1) -> None:
-        super().__init__(encoders)
+    def __init__(
+        self,
+        encoders: Sequence[nn.Module],
+        output_dim: int,
+        hidden: int = 64,
+        dropout: float = 0.1,
+        encoder_norm: str = "vbn",
+    ) -> None:
+        super().__init__(encoders, encoder_norm=encoder_norm)
         self.head = mlp(sum(self.dims), hidden, output_dim, dropout)
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:

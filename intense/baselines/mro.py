@@ -33,8 +33,9 @@ class MRO(EncodedModel):
         max_order: int | None = None,
         hidden: int = 32,
         dropout: float = 0.1,
+        encoder_norm: str = "vbn",
     ) -> None:
-        super().__init__(encoders)
+        super().__init__(encoders, encoder_norm=encoder_norm)
         self.max_order = min(3, len(encoders)) if max_order is None else max_order
         self.subsets = subsets_up_to(len(encoders), self.max_order)
         self.heads = nn.ModuleList(mlp(sum(self.dims[m] for m in s), hidden, output_dim, dropout) for s in self.subsets)

@@ -57,8 +57,9 @@ class MultiRoute(EncodedModel):
         latent_dim: int = 8,
         iterations: int = 3,
         modality_names: Sequence[str] | None = None,
+        encoder_norm: str = "vbn",
     ) -> None:
-        super().__init__(encoders, modality_names)
+        super().__init__(encoders, modality_names, encoder_norm=encoder_norm)
         n = len(encoders)
         self.features = subsets_up_to(n, min(3, n) if max_order is None else max_order)
         self.feature_names = [block_name(self.modality_names, s) for s in self.features]

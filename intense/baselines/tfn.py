@@ -31,8 +31,9 @@ class TFN(EncodedModel):
         latent_dim: int = 8,
         hidden: int = 64,
         dropout: float = 0.1,
+        encoder_norm: str = "vbn",
     ) -> None:
-        super().__init__(encoders)
+        super().__init__(encoders, encoder_norm=encoder_norm)
         if (latent_dim + 1) ** len(encoders) > 2_000_000:
             raise ValueError(
                 f"the fused tensor would have {(latent_dim + 1) ** len(encoders)} entries; "

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .affect import AFFECT_FILES, load_affect
-from .avmnist import load_avmnist, load_avmnist_rebuilt
+from .avmnist import AVMNIST_REBUILT_SPLITS, load_avmnist, load_avmnist_rebuilt
 from .base import Splits, random_splits
-from .enrico import load_enrico
+from .enrico import ENRICO_SPLITS, load_enrico
 from .mfeat import load_mfeat
 from .synthgene import synthgene, synthgene_parity
 
-__all__ = ["DATASETS", "RESIZABLE", "parse_image_size", "load_splits", "default_encoder"]
+__all__ = ["DATASETS", "DATASET_SPLITS", "RESIZABLE", "parse_image_size", "load_splits", "default_encoder"]
 
 Loader = Callable[[Any], Splits]  # a RunConfig -> {"train", "val", "test"}
 
@@ -44,7 +44,12 @@ def parse_image_size(spec: str) -> tuple[int, int]:
 
 def _enrico(config: Any) -> Splits:
     size = {} if config.image_size is None else {"size": parse_image_size(config.image_size)}
-    return load_enrico(config.data_root, seed=config.data_seed, **size)
+    return load_enrico(config.data_root, split=config.split or ENRICO_SPLITS[0], seed=config.data_seed, **size)
+
+
+def _avmnist_rebuilt(config: Any) -> Splits:
+    split = config.split or AVMNIST_REBUILT_SPLITS[0]
+    return load_avmnist_rebuilt(config.data_root, split=split, seed=config.data_seed)
 
 
 def _affect(name: str) -> Loader:
@@ -57,12 +62,15 @@ DATASETS: dict[str, tuple[Loader, str]] = {
     "synthgene-tri": (_synthgene_parity, "sequence-cnn"),
     "synthgene-parity": (_synthgene_parity, "sequence-cnn"),  # the same, named for other --interacting
     "enrico": (_enrico, "lenet"),
-    "avmnist-rebuilt": (lambda c: load_avmnist_rebuilt(c.data_root, seed=c.data_seed), "lenet"),
+    "avmnist-rebuilt": (_avmnist_rebuilt, "lenet"),
     "avmnist": (lambda c: load_avmnist(c.data_root), "lenet"),
     "mfeat": (lambda c: load_mfeat(seed=c.data_seed), "mlp"),
     **{name: (_affect(name), "gru") for name in AFFECT_FILES},
 }
 
+
+# the data sets that can be split in more than one way (`RunConfig.split`), their own way first
+DATASET_SPLITS: dict[str, tuple[str, ...]] = {"enrico": ENRICO_SPLITS, "avmnist-rebuilt": AVMNIST_REBUILT_SPLITS}
 
 # the data sets whose images are resized as they load (`RunConfig.image_size`)
 RESIZABLE = ("enrico",)

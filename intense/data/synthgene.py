@@ -23,11 +23,12 @@ from torch.nn.functional import one_hot
 
 from .base import MultimodalData
 
-__all__ = ["ALPHABET", "MOTIFS", "synthgene", "synthgene_parity", "encode"]
+__all__ = ["ALPHABET", "MOTIFS", "SYNTHGENE_P", "SYNTHGENE_MODALITIES", "synthgene", "synthgene_parity", "encode"]
 
 ALPHABET = "ACGT"
 MOTIFS = {1: "ACGTAGC", 0: "GATGTAC"}  # class-specific 7-mers of SynthGene
 SYNTHGENE_P = {2: 0.2, 4: 0.3, 7: 0.5}  # App. C.1: insertion probability per modality (1-based)
+SYNTHGENE_MODALITIES = 10  # App. C.1: SynthGene's modalities
 
 
 def _codes(motif: str) -> np.ndarray:
@@ -60,7 +61,7 @@ def _check(n: int, n_modalities: int, length: int) -> None:
 
 def synthgene(
     n: int = 10_000,
-    n_modalities: int = 10,
+    n_modalities: int = SYNTHGENE_MODALITIES,
     p: dict[int, float] | None = None,
     length: int = 100,
     seed: int = 0,

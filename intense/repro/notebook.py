@@ -7,15 +7,19 @@ A notebook's `parameters` cell sets `mode` (`chapter_mode()` reads the default f
     runs = notebook_runs(mode, "../results/synthgene", configs)
 
 returns the committed records ("results"), trains shrunken copies into a temporary folder
-("smoke", what CI runs), or trains every missing run into the results folder ("full").
-A full run's sweep uses every core, or a Ray cluster: the parameters `backend`, `workers`
-and `address` go to `use_engine` (e.g. papermill ... -p mode full -p backend ray -p address auto).
+("smoke", what CI runs), or trains every missing run into the results folder ("full"). A full
+run never deletes or overwrites a committed record: where the results folder holds records made
+with other settings, it trains into `scratch_path(folder)` (scratch/ beside results/, ignored by
+git) instead, unless the parameter `replace` is True. A full run's sweep uses every core, or a
+Ray cluster: the parameters `backend`, `workers`, `address` and `replace` go to `use_engine`
+(e.g. papermill ... -p mode full -p backend ray -p address auto).
 """
 
 from __future__ import annotations
 
 import html
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -26,7 +30,7 @@ import pandas as pd
 from ..runs.config import RunConfig, with_overrides
 from ..runs.experiment import run_file_name
 from ..runs.sweep import BACKENDS, finished, stale_settings, sweep
-from .store import RESULTS_DIR, load_runs
+from .store import RESULTS_DIR, load_runs, scratch_path
 from .suites import smoke_datasets
 
 __all__ = [
@@ -48,16 +52,18 @@ MODES = ("results", "smoke", "full")
 SMOKE: dict[str, Any] = {"n_samples": 100, "max_samples": 100, "epochs": 1}
 
 
-# how a full run's sweep is spread (see intense.runs.sweep.sweep); smoke runs stay in-process
-ENGINE: dict[str, Any] = {"backend": "local", "workers": 0, "address": None}
+# how a full run's sweep is spread (see intense.runs.sweep.sweep; smoke runs stay in-process),
+# and whether it may overwrite committed records made with other settings
+ENGINE: dict[str, Any] = {"backend": "local", "workers": 0, "address": None, "replace": False}
 
 
-def use_engine(backend: str = "local", workers: int = 0, address: str | None = None) -> None:
+def use_engine(backend: str = "local", workers: int = 0, address: str | None = None, replace: bool = False) -> None:
     """Full-mode sweeps of this chapter: "local" processes (`workers`, 0: one per core) or
-    tasks on a "ray" cluster at `address` (None: a local Ray instance)."""
+    tasks on a "ray" cluster at `address` (None: a local Ray instance); with `replace`, they
+    overwrite committed records made with other settings (else those runs go to scratch/)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use one of {list(BACKENDS)}")
-    ENGINE.update(backend=backend, workers=int(workers), address=address)
+    ENGINE.update(backend=backend, workers=int(workers), address=address, replace=bool(replace))
 
 
 def chapter_mode(default: str = "results") -> str:
@@ -123,6 +129,27 @@ class StaleRecordsWarning(UserWarning):
     """Committed records made with settings other than the ones a chapter asks for."""
 
 
+def _full_run(folder: Path, configs: list[RunConfig]) -> Path:
+    """Full mode: the configs' runs trained into `folder`, or into scratch (see notebook_runs);
+    returns the folder they are in."""
+    engine = {k: v for k, v in ENGINE.items() if k != "replace"}
+    stale = [run_file_name(c) for c in configs if finished(p := folder / run_file_name(c)) and stale_settings(p, c)]
+    if stale and not ENGINE["replace"]:
+        scratch = scratch_path(folder)
+        scratch.mkdir(parents=True, exist_ok=True)
+        for config in configs:  # committed records made with these settings need no training
+            name = run_file_name(config)
+            if name not in stale and finished(folder / name) and not finished(scratch / name):
+                shutil.copy2(folder / name, scratch / name)
+        print(
+            f"{len(stale)} records in {folder} were made with other settings (e.g. {stale[0]}); this run "
+            f"writes to {scratch} and leaves them as they are (-p replace True overwrites them)"
+        )
+        folder = scratch
+    sweep(configs, folder, **engine)
+    return folder
+
+
 def notebook_runs(
     mode: str, folder: str | Path, configs: list[RunConfig], smoke: dict[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -130,7 +157,9 @@ def notebook_runs(
 
     - "results": the committed records in `folder` (nothing is trained);
     - "smoke": every config shrunk by `smoke` (default `SMOKE`), trained into a temporary folder;
-    - "full": every config trained into `folder`, skipping records that are already there.
+    - "full": every config trained into `folder`, skipping records that are already there;
+      where `folder` holds records made with other settings, into `scratch_path(folder)`
+      instead (with the records that fit copied there), unless `use_engine(replace=True)`.
 
     In a notebook, a link to the records follows (`show_records`).
     """
@@ -140,7 +169,7 @@ def notebook_runs(
     if mode == "smoke":
         sweep(configs, folder, workers=1, progress=False)
     elif mode == "full":
-        sweep(configs, folder, **ENGINE)
+        folder = _full_run(Path(folder), configs)
     runs = load_runs(folder, "the notebook with -p mode full")
     show_records(folder)
     stale = {

@@ -8,6 +8,7 @@ configuration this version does not know, or does not fit the model its configur
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,25 @@ def save_checkpoint(path: str | Path, model: MultimodalModel, config: RunConfig)
     return path
 
 
+EXPECTED = "audit reads the model file that `python -m intense train ... --save-model PATH` writes"
+
+
+def _check_kind(path: Path) -> None:
+    """A clear error for a file that is not a checkpoint at all: a run record, other JSON, or
+    anything that is not the zip archive torch.save writes."""
+    with path.open("rb") as file:
+        head = file.read(4)
+    if head == b"PK\x03\x04":
+        return
+    try:
+        content = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{path} is not a checkpoint (not the zip archive torch.save writes); {EXPECTED}") from None
+    record = isinstance(content, dict) and {"config", "test"} <= content.keys()
+    what = "a run record (what train --output writes)" if record else "a JSON file"
+    raise ValueError(f"{path} is {what}, not a checkpoint; {EXPECTED}")
+
+
 def load_checkpoint(path: str | Path, data_root: str | None = None) -> tuple[MultimodalModel, RunConfig, Splits]:
     """The model saved at `path` (in eval mode), its configuration and its data splits."""
     path = Path(path)
@@ -46,10 +66,15 @@ def load_checkpoint(path: str | Path, data_root: str | None = None) -> tuple[Mul
         raise FileNotFoundError(
             f"no checkpoint at {path}; write one with: python -m intense train ... --save-model {path}"
         )
+    _check_kind(path)
     try:
         payload: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a corrupt or foreign file: torch raises many kinds
-        raise ValueError(f"{path} is not a readable checkpoint ({err}); train again with --save-model") from err
+        said = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(
+            f"{path} is a zip archive but not a readable checkpoint (truncated or corrupt?); {EXPECTED}. "
+            f"PyTorch said: {said}"
+        ) from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not an InTense checkpoint (format {FORMAT}); train again with --save-model")
     stored = dict(payload["config"])

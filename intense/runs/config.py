@@ -16,9 +16,10 @@ from typing import Any
 import torch
 
 from ..blocks import parse_interaction
-from ..data.registry import DATASETS, RESIZABLE, parse_image_size
+from ..data.registry import DATASET_SPLITS, DATASETS, RESIZABLE, parse_image_size
 from ..fusion import FUSION_INITS
-from ..train import TrainConfig
+from ..model_base import ENCODER_NORMS
+from ..train import CLASS_BALANCES, TrainConfig
 
 __all__ = [
     "RunConfig",
@@ -27,7 +28,7 @@ __all__ = [
     "DATASET_SETTINGS",
     "SYNTHETIC_SETTINGS",
     "PAPER_LAMBDA",
-    "CHOSEN_LR",
+    "CHOSEN_SETTINGS",
     "with_overrides",
     "flag_fields",
     "generic_default",
@@ -85,6 +86,17 @@ class RunConfig:
     scheduler_gamma: float = setting(
         TrainConfig.scheduler_gamma, "exponential learning-rate decay per epoch", type=float
     )
+    patience: int | None = setting(
+        TrainConfig.patience,
+        "stop when the validation loss has not improved for this many epochs (default: train every epoch)",
+        type=int,
+    )
+    class_balance: str = setting(
+        TrainConfig.class_balance,
+        "imbalanced classes (ENRICO): weight the loss by the inverse class frequency, sample the training "
+        "set with probability 1 / class count (MultiBench's sampler), or neither",
+        choices=CLASS_BALANCES,
+    )
     grad_clip: float | None = setting(TrainConfig.grad_clip, "maximum gradient norm (clipping)", type=float)
     reg_param: float | None = setting(
         None,
@@ -103,6 +115,12 @@ class RunConfig:
     )
     hidden_dim: int = setting(16, "output size d_m of each modality encoder", type=int)
     encoder: str = setting("default", "modality encoder; default: the data set's own", choices=ENCODERS)
+    encoder_norm: str = setting(
+        "vbn",
+        "the baselines' (LF-Concat, TF Network, MRO, MultiRoute) normalisation of the encoder outputs: VBN "
+        "(eq. 5), as MNL and InTense have, or none, as published",
+        choices=ENCODER_NORMS,
+    )
     encoder_channels: int = setting(16, "convolution channels (CNN encoders) or hidden width (MLP, GRU)", type=int)
     image_size: str | None = setting(
         None, f"resize images to HEIGHTxWIDTH, e.g. 256x128 ({', '.join(RESIZABLE)}; default: the data set's own)"
@@ -114,6 +132,12 @@ class RunConfig:
     )
     modality: int | None = setting(None, "unimodal model: the modality to train on (1-based)", type=int)
     data_seed: int = setting(0, "seed of the generated data set and its train/val/test split", type=int)
+    split: str | None = setting(
+        None,
+        "how a real data set is split: "
+        + "; ".join(f"{name}: {', '.join(choices)}" for name, choices in DATASET_SPLITS.items())
+        + " (default: the data set's own, the first)",
+    )
     max_samples: int | None = setting(
         None, "use at most this many samples of each split, evenly spaced over it (quick checks)", type=int
     )
@@ -143,6 +167,16 @@ class RunConfig:
             if self.dataset not in RESIZABLE:
                 raise ValueError(f"--image-size applies to {', '.join(RESIZABLE)}, not to {self.dataset!r}")
             parse_image_size(self.image_size)
+        if self.split is not None and self.split not in DATASET_SPLITS.get(self.dataset, ()):
+            choices = DATASET_SPLITS.get(self.dataset)
+            raise ValueError(
+                f"--split {self.split!r} does not apply to {self.dataset!r}: "
+                + (f"use one of {list(choices)}" if choices else "it has one split only; leave --split out")
+            )
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(
+                f"--patience must be at least 1 epoch (or unset to train every epoch), got {self.patience}"
+            )
         if self.model == "unimodal" and self.modality is None:
             raise ValueError("a unimodal model needs the modality to use (--modality M, 1-based)")
         for spec in self.interactions or []:
@@ -170,8 +204,7 @@ class RunConfig:
         own = dict(DATASET_SETTINGS.get(dataset, {}))
         model = changes.get("model", generic_default("model"))
         model = "mnl" if model == "unimodal" else model  # a unimodal model is MNL on one modality
-        if model in CHOSEN_LR.get(dataset, {}):
-            own["lr"] = CHOSEN_LR[dataset][model]
+        own |= CHOSEN_SETTINGS.get(dataset, {}).get(model, {})
         if "interactions" in changes or "max_order" in changes:  # the user's choice of blocks wins
             own.pop("interactions", None), own.pop("max_order", None)
         return with_overrides(cls(dataset=dataset), **{**own, **changes})
@@ -202,30 +235,41 @@ def generic_default(name: str) -> Any:
 # that has learned SynthGene-Tri's XOR reaches about 0.97).
 SYNTHETIC_SETTINGS: dict[str, Any] = {"lr": 1e-2, "encoder_channels": 64, "learned_above": 0.75}
 
-# Each real data set's learning rate per method, chosen on validation loss from the same grid
-# at the same seed for every method (intense.repro.suites.selection_configs; the runs are in
-# results/<data set>-selection/, a test checks that these values are their choice).
-CHOSEN_LR: dict[str, dict[str, float]] = {
+# Each real data set's learning rate and decay per method, chosen on validation loss from the
+# same grid at the same seed for every method (intense.repro.suites.selection_configs; the runs
+# are in results/<data set>-selection/, a test checks that these values are their choice).
+CHOSEN_SETTINGS: dict[str, dict[str, dict[str, float]]] = {
     "enrico": {
-        "intense": 0.005,
-        "lf-concat": 0.001,
-        "mnl": 0.005,
-        "mro": 0.001,
-        "multiroute": 0.005,
-        "mult": 0.001,
-        "tfn": 0.005,
+        "intense": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "lf-concat": {"lr": 0.001, "scheduler_gamma": 0.9},
+        "mnl": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "mro": {"lr": 0.001, "scheduler_gamma": 0.9},
+        "multiroute": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "mult": {"lr": 0.001, "scheduler_gamma": 0.9},
+        "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
     },
     "avmnist-rebuilt": {
-        "intense": 0.001,
-        "lf-concat": 0.005,
-        "mnl": 0.005,
-        "mro": 0.005,
-        "multiroute": 0.005,
-        "mult": 0.005,
-        "tfn": 0.005,
+        "intense": {"lr": 0.001, "scheduler_gamma": 0.9},
+        "lf-concat": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "mnl": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "mro": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "multiroute": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "mult": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
     },
-    "mfeat": {"intense": 0.005, "lf-concat": 0.0005, "mnl": 0.005, "mro": 0.005, "multiroute": 0.005, "tfn": 0.005},
+    "mfeat": {
+        "intense": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "lf-concat": {"lr": 0.0005, "scheduler_gamma": 0.9},
+        "mnl": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "mro": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "multiroute": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
+    },
 }
+
+# The real data sets train as the paper does (App. E.5: 100 epochs, the epoch of least validation
+# loss kept), but stop when the validation loss has not improved for 20 epochs (a flat curve)
+REAL_DATA_TRAINING: dict[str, Any] = {"epochs": 100, "patience": 20}
 
 # Each data set's own settings (paper settings, App. E.5, unless noted: batch 32, gamma 0.9,
 # weight decay 0.01, Lambda 0.05, p 1).
@@ -233,13 +277,26 @@ DATASET_SETTINGS: dict[str, dict[str, Any]] = {
     "synthgene": SYNTHETIC_SETTINGS,
     "synthgene-tri": SYNTHETIC_SETTINGS,
     "synthgene-parity": SYNTHETIC_SETTINGS,
-    # 2 image modalities (LeNet on 64 x 32 RGB); 50 epochs, not the paper's 100: at gamma 0.9 the
-    # learning rate has fallen to 0.5 % of its start by then
-    "enrico": {"epochs": 50, "hidden_dim": 64, "encoder_channels": 8, "tf_latent_dim": 8},
-    "avmnist-rebuilt": {"epochs": 20, "hidden_dim": 64, "encoder_channels": 8, "tf_latent_dim": 8},
+    # 2 image modalities (LeNet on 64 x 32 RGB); MultiBench's split and class-balanced sampler
+    "enrico": {
+        **REAL_DATA_TRAINING,
+        "hidden_dim": 64,
+        "encoder_channels": 8,
+        "tf_latent_dim": 8,
+        "split": "multibench",
+        "class_balance": "sampler",
+    },
+    # speakers shared across the splits, as in the original AV-MNIST
+    "avmnist-rebuilt": {
+        **REAL_DATA_TRAINING,
+        "hidden_dim": 64,
+        "encoder_channels": 8,
+        "tf_latent_dim": 8,
+        "split": "shared-speakers",
+    },
     # 6 vector modalities (MLP encoders); interactions up to order 2; TFN's (4 + 1)^6 product
     "mfeat": {
-        "epochs": 30,
+        **REAL_DATA_TRAINING,
         "hidden_dim": 32,
         "encoder_channels": 64,
         "tf_latent_dim": 4,

@@ -1,17 +1,19 @@
 """One experiment run: data -> model -> fit -> record.
 
 A run record (RUN.json) holds "config" (every setting, the seed, and in "environment" the
-package versions and the code's provenance, see `record.py`), "test" and "val" (loss and
-accuracy of the selected model), "relevance" (eq. 4 of the selected model) and "history"
-(per-epoch losses and relevance), "chance" and "learned" (whether the validation accuracy is
-clearly above chance: relevance scores of a run that did not learn mean nothing).
+package versions and the code's provenance, see `record.py`), "test", "val" and "train" (loss
+and accuracy of the selected model: does it fit its training data?), "relevance" (eq. 4 of the
+selected model), "relevance_at_init" (eq. 4 of the untrained model: the prior that the blocks'
+sizes give, against which a ranking claim is judged) and "history" (per-epoch losses and
+relevance), "chance" and "learned" (whether the validation accuracy is clearly above chance:
+relevance scores of a run that did not learn mean nothing).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +29,12 @@ from ..data.registry import default_encoder, load_splits
 from ..encoders import GRUEncoder, LeNet, MLPEncoder, SequenceCNN, TransformerEncoder
 from ..model_base import MultimodalModel
 from ..models import MNL, InTense
-from ..train import TrainConfig, chance_rate, evaluate, fit, learned
+from ..train import TrainConfig, chance_rate, evaluate, fit, learned, not_learned_because
 from .checkpoint import save_checkpoint
 from .config import RunConfig
 from .record import environment, write_json
 
-__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name"]
+__all__ = ["make_encoder", "build_model", "run", "run_splits", "run_file_name", "initial_relevance", "why_not_learned"]
 
 
 # InTense's variants by model name: how their interaction blocks are normalised
@@ -88,13 +90,16 @@ def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:
             interaction_norm=INTERACTION_NORM_OF[config.model],
             **fusion,
         )
+    norm = {"encoder_norm": config.encoder_norm}  # the baselines: VBN on the encoder outputs, or none
     if config.model == "lf-concat":
-        return LFConcat(encoders, out)
+        return LFConcat(encoders, out, **norm)
     if config.model == "tfn":
-        return TFN(encoders, out, latent_dim=config.tf_latent_dim)
+        return TFN(encoders, out, latent_dim=config.tf_latent_dim, **norm)
     if config.model == "mro":
-        return MRO(encoders, out, max_order=config.max_order)
-    return MultiRoute(encoders, out, max_order=config.max_order, latent_dim=config.tf_latent_dim, modality_names=names)
+        return MRO(encoders, out, max_order=config.max_order, **norm)
+    return MultiRoute(
+        encoders, out, max_order=config.max_order, latent_dim=config.tf_latent_dim, modality_names=names, **norm
+    )
 
 
 def _mlflow_logger(config: RunConfig):
@@ -129,8 +134,11 @@ def run(config: RunConfig, output: str | Path | None = None, save_model: str | P
 
 def run_splits(config: RunConfig) -> Splits:
     """The data splits a run of `config` trains and evaluates on (a unimodal model's: one
-    modality; at most `max_samples` of each split, evenly spaced over it)."""
+    modality; at most `max_samples` of each split, evenly spaced over it; without class weights
+    where the run does not balance classes)."""
     splits = load_splits(config)
+    if config.class_balance == "none":
+        splits = {k: replace(v, class_weights=None) for k, v in splits.items()}
     if config.model == "unimodal":
         n = len(splits["train"].modalities)
         if not 1 <= config.modality <= n:
@@ -144,10 +152,25 @@ def run_splits(config: RunConfig) -> Splits:
     return splits
 
 
-def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None) -> dict[str, Any]:
+def _untrained(config: RunConfig) -> tuple[MultimodalModel, Splits, dict[str, float]]:
+    """The run's data, its model as initialised at its seed, and that model's relevance (eq. 4;
+    MultiRoute's routing read on the validation split)."""
     torch.manual_seed(config.seed)
     splits = {k: v.to(config.device) for k, v in run_splits(config).items()}
     model = build_model(config, splits["train"]).to(config.device)
+    model.eval()
+    return model, splits, model.relevance(splits["val"])
+
+
+def initial_relevance(config: RunConfig) -> dict[str, float]:
+    """eq. 4 of the untrained model of a run (the record's "relevance_at_init"): what the
+    blocks' sizes alone give. Deterministic: the model is initialised at the run's seed exactly
+    as `run` initialises it, so it can be recomputed for records made before it was recorded."""
+    return _untrained(config)[2]
+
+
+def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None) -> dict[str, Any]:
+    model, splits, relevance_at_init = _untrained(config)
     train_config = TrainConfig(**{f.name: getattr(config, f.name) for f in fields(TrainConfig)})
     start = time.perf_counter()
     result = fit(model, splits["train"], splits["val"], train_config)
@@ -167,9 +190,11 @@ def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None)
         "config": {**asdict(config), "environment": environment()},
         "test": evaluate(model, splits["test"]),
         "val": val,
+        "train": evaluate(model, splits["train"]),
         "chance": chance,  # validation accuracy of always predicting the most common label
         "learned": learned(val["accuracy"], chance, len(splits["val"]), config.learned_above),
         "relevance": model.relevance(splits["test"]),
+        "relevance_at_init": relevance_at_init,
         "best_epoch": result.best_epoch,
         "penalty_weight": model.head.reg_param if isinstance(model, InTense) else 0.0,  # eq. 3 / n
         # the appendix's second protocol: the epoch with the highest validation accuracy
@@ -188,3 +213,9 @@ def _train_and_evaluate(config: RunConfig, save_model: str | Path | None = None)
 def run_file_name(config: RunConfig) -> str:
     model = config.model + (f"-m{config.modality}" if config.model == "unimodal" else "")
     return f"{config.dataset}_{model}_seed{config.seed}.json"
+
+
+def why_not_learned(record: dict[str, Any]) -> str | None:
+    """None when the run of `record` learned its task, else the rule it failed, with the numbers."""
+    val, config = record["val"]["accuracy"], record["config"]
+    return not_learned_because(val, record["chance"], record["sizes"]["val"], config["learned_above"])

@@ -12,9 +12,10 @@ name (`run_file_name`) as soon as its run finishes, so that
   (the next sweep tries them again).
 
 A run seeds torch itself and reads its data from its own settings, so its numbers do not
-depend on the backend or the number of workers, up to float rounding: each local worker gets
-`cores // workers` torch threads (so that workers do not oversubscribe cores), a Ray task one,
-a one-process sweep all of them, and torch's sums depend on the thread count in the last bits.
+depend on the backend or the number of workers, up to float rounding: torch's sums depend on
+the thread count in the last bits, and `intense.threads` decides it (`threads` when given;
+else each local worker gets cores // workers, a Ray task one per CPU it asks for, and a
+one-process sweep runs on a lone process's threads).
 
 A record is matched to its configuration by file name (data set, model, seed); one whose
 stored settings differ from the requested ones (runtime settings such as the device aside) is
@@ -24,6 +25,7 @@ reported as stale and run again.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import traceback
@@ -35,11 +37,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
-import torch
 from tqdm import tqdm
 
+from ..threads import cores, thread_count, use_threads
+from ..train import LOG as TRAIN_LOG
 from .config import RunConfig
-from .experiment import run, run_file_name
+from .experiment import run, run_file_name, why_not_learned
 from .record import environment, write_json
 
 __all__ = ["sweep", "finished", "stale_settings", "SweepError", "SweepReport", "BACKENDS", "default_workers"]
@@ -69,7 +72,7 @@ def finished(path: Path) -> bool:
 
 def default_workers() -> int:
     """One worker per core this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores()
 
 
 @dataclass
@@ -102,34 +105,42 @@ class SweepError(RuntimeError):
 
 
 def _attempt(config: RunConfig) -> tuple[str, Any]:
-    """("ok", record) or ("error", traceback): a failing run must not stop the sweep."""
+    """("ok", record) or ("error", traceback): a failing run must not stop the sweep. The
+    driver says of each run whether it learned, so the trainer does not warn as well."""
+    level = TRAIN_LOG.level
+    TRAIN_LOG.setLevel(logging.ERROR)
     try:
         return "ok", run(config)
     except Exception:  # any error of one run is reported; the sweep goes on
         return "error", traceback.format_exc()
+    finally:
+        TRAIN_LOG.setLevel(level)
 
 
 def _guarded(config: RunConfig, threads: int) -> tuple[str, Any]:
     """One run in a worker, with `threads` torch threads and no progress bar; the driver
     writes its record."""
-    torch.set_num_threads(threads)
+    use_threads(threads)
     return _attempt(replace(config, progress=False))
 
 
 # --- backends: each yields (config, outcome) as runs finish --------------------------------
 
 
-def _serial(configs: list[RunConfig]) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+def _serial(configs: list[RunConfig], threads: int | None) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+    use_threads(threads)
     for config in configs:
         yield config, _attempt(config)
 
 
-def _local(configs: list[RunConfig], workers: int, retries: int) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+def _local(
+    configs: list[RunConfig], workers: int, threads: int | None, retries: int
+) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
     """Runs in `workers` spawned processes (fresh interpreters: no torch state inherited from
-    the driver), each with cores / workers torch threads. When a worker process dies (e.g. out
+    the driver), each with `threads` torch threads, by default cores / workers. When a worker process dies (e.g. out
     of memory) the pool breaks and every run in it fails with it; those runs go to a new pool,
     each at most `retries` more times, since the pool cannot tell which run killed it."""
-    threads = max(1, default_workers() // workers)
+    threads = thread_count(threads, workers)
     attempts = dict.fromkeys(range(len(configs)), 0)
     queue = list(range(len(configs)))
     while queue:
@@ -153,22 +164,31 @@ def _local(configs: list[RunConfig], workers: int, retries: int) -> Iterator[tup
 
 
 def _ray(
-    configs: list[RunConfig], workers: int, address: str | None, gpus: float, retries: int
+    configs: list[RunConfig], workers: int, threads: int | None, address: str | None, gpus: float, retries: int
 ) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
-    """Each run a Ray task asking for one CPU (one torch thread) and `gpus` GPUs."""
-    threads = 1
+    """Each run a Ray task asking for `threads` CPUs (by default one), one torch thread per CPU,
+    and `gpus` GPUs."""
+    threads = thread_count(threads, workers=cores())  # one of as many tasks as a node has CPUs
     try:
         import ray
     except ImportError as err:
         raise RuntimeError(
             "--backend ray needs Ray: pip install -e '.[cluster]' (or pip install 'ray==2.60.0')"
         ) from err
-    env = {k: os.environ[k] for k in ("MLFLOW_TRACKING_URI", "INTENSE_DATA", "INTENSE_CACHE") if k in os.environ}
+    forwarded = ("MLFLOW_TRACKING_URI", "INTENSE_DATA", "INTENSE_CACHE", "INTENSE_THREADS")
+    env = {k: os.environ[k] for k in forwarded if k in os.environ}
     if not ray.is_initialized():
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
         if address is None:  # a local instance with `workers` CPUs
             options["num_cpus"] = workers * threads
-        ray.init(address=address, runtime_env={"env_vars": env} if env else None, **options)
+        try:
+            ray.init(address=address, runtime_env={"env_vars": env} if env else None, **options)
+        except ConnectionError as err:  # Ray's own advice names its flags, not ours
+            raise RuntimeError(
+                f"no Ray cluster is running at --address {address}: start one with `ray start --head` on this "
+                "machine (and `ray start --address HEAD_IP:6379` on each other one), or drop --address to "
+                "start a local Ray instance"
+            ) from err
     # max_retries: a task whose worker died is retried; an exception in the run is not (it is reported)
     task = ray.remote(num_cpus=threads, num_gpus=gpus, max_retries=retries)(_guarded)
     pending = {task.remote(c, threads): c for c in configs}
@@ -190,6 +210,7 @@ def sweep(
     out_dir: str | Path,
     *,
     workers: int = 1,
+    threads: int | None = None,
     backend: Backend = "local",
     address: str | None = None,
     gpus_per_run: float = 0.0,
@@ -198,7 +219,8 @@ def sweep(
 ) -> SweepReport:
     """Run every config whose record is not yet in `out_dir`; rerunning resumes a killed sweep.
 
-    `workers`: runs at once (0: one per core). `backend`: "local" (processes on this machine;
+    `workers`: runs at once (0: one per core). `threads`: torch threads of each run (default:
+    `intense.threads`' rule, e.g. cores / workers). `backend`: "local" (processes on this machine;
     with one worker, runs happen in this process) or "ray" (`address`: a cluster, e.g. "auto"
     or "ray://host:10001"; None starts a local Ray instance; `gpus_per_run` is for Ray only).
     `retries`: how often a run whose worker process died is run again. Raises `SweepError` at
@@ -206,8 +228,13 @@ def sweep(
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use one of {list(BACKENDS)}")
-    if workers < 0 or retries < 0 or gpus_per_run < 0:
-        raise ValueError(f"workers, retries and gpus_per_run must be >= 0, got {workers}, {retries}, {gpus_per_run}")
+    for name, value, meaning in [
+        ("workers", workers, "runs at once; 0: one per core"),
+        ("retries", retries, "retries of a run whose worker process died"),
+        ("gpus_per_run", gpus_per_run, "GPUs each Ray task asks for"),
+    ]:
+        if value < 0:
+            raise ValueError(f"{name} (--{name.replace('_', '-')}) must be >= 0 ({meaning}), got {value}")
     workers = workers or default_workers()
     out_dir, failed_dir = Path(out_dir), Path(out_dir) / "failed"
     report, todo, names = SweepReport(), [], set()
@@ -228,11 +255,11 @@ def sweep(
                 print(f"redo {path.name}: its record was made with other {', '.join(changed)}")
             todo.append(config)
     if backend == "ray":
-        outcomes = _ray(todo, workers, address, gpus_per_run, retries)
+        outcomes = _ray(todo, workers, threads, address, gpus_per_run, retries)
     elif workers == 1:
-        outcomes = _serial(todo)
+        outcomes = _serial(todo, threads)
     else:
-        outcomes = _local(todo, min(workers, max(1, len(todo))), retries)
+        outcomes = _local(todo, min(workers, max(1, len(todo))), threads, retries)
     bar = tqdm(total=len(todo), desc=f"sweep ({backend}, {workers} workers)", disable=not progress or len(todo) < 2)
     for config, (status, payload) in outcomes:
         path = out_dir / run_file_name(config)
@@ -240,7 +267,8 @@ def sweep(
             write_json(path, payload)
             (failed_dir / path.name).unlink(missing_ok=True)
             report.done.append(path)
-            flag = "" if payload["learned"] else " (DID NOT LEARN: validation accuracy at chance)"
+            reason = why_not_learned(payload)
+            flag = f" (DID NOT LEARN: {reason})" if reason else ""
             tqdm.write(f"done {path.name}: test accuracy {payload['test']['accuracy']:.3f}{flag}")
         else:
             write_json(

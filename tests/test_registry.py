@@ -1,0 +1,156 @@
+"""The registry of claims (intense.repro.registry): one declaration per claim, the golden
+verdict file, readings, pending records, the change since the previous scoreboard, and the
+scoreboard's rows."""
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from intense.repro.claims import top_block_is
+from intense.repro.registry import (
+    BEFORE_COMMIT,
+    BEFORE_FILE,
+    BEYOND,
+    CLAIMS,
+    SECTIONS,
+    VERDICTS_FILE,
+    Claim,
+    Reading,
+    Records,
+    Scoreboard,
+    before_rows,
+    differences,
+    judge,
+    judgements,
+    verdict_file,
+)
+from intense.repro.store import RESULTS_DIR, load_results
+from intense.repro.verdicts import INCONCLUSIVE, NOT_CHECKED, NOT_REPRODUCED, OUTCOME_COLOURS, REPRODUCED
+
+ROOT = Path(__file__).resolve().parent.parent
+FIG4 = "notebooks/fig4_synthgene_tri"
+
+
+def write_runs(folder: Path, relevances: list[dict], model: str = "intense") -> None:
+    """Run records as `load_runs` reads them, one per relevance dict (seed = its index)."""
+    folder.mkdir(parents=True)
+    for seed, relevance in enumerate(relevances):
+        metrics = {"accuracy": 0.9, "loss": 0.3}
+        record = {
+            "config": {"dataset": "synthgene-tri", "model": model, "seed": seed, "environment": {"git_dirty": False}},
+            "test": metrics,
+            "val": metrics,
+            "learned": True,
+            "best_epoch": 5,
+            "relevance": relevance,
+            "history": [{"epoch": 1, "relevance": relevance}],
+        }
+        (folder / f"{model}_seed{seed}.json").write_text(json.dumps(record))
+
+
+def toy_claim(readings=()) -> Claim:
+    check = lambda r: top_block_is(r.runs("tri", "intense"), "1x2")  # noqa: E731
+    return Claim(
+        id="toy", section="Fig. 4", says="M1×M2 on top", paper="—", chapter=FIG4, check=check, readings=readings
+    )
+
+
+@pytest.mark.slow
+def test_the_committed_verdict_file_holds_every_verdict_as_the_records_give_it():
+    """Recomputed from the committed records: a verdict that changes (a rerun, a new record, a
+    changed test) fails here until `python -m intense.repro.registry` rewrites the file, so the
+    change shows in review."""
+    written = json.loads((RESULTS_DIR / VERDICTS_FILE).read_text())
+    computed = json.loads(json.dumps(verdict_file(judgements())))
+    assert not differences(written, computed), "\n".join(differences(written, computed))
+
+
+def test_a_changed_outcome_estimate_or_claim_is_a_difference():
+    file = {"a": {"claim": "x", "outcome": REPRODUCED, "estimate": 0.9, "interval": [0.5, 1.0], "readings": {}}}
+    assert differences(file, json.loads(json.dumps(file))) == []
+    for key, value in (("outcome", INCONCLUSIVE), ("estimate", 0.8), ("interval", [0.4, 1.0])):
+        changed = {"a": file["a"] | {key: value}}
+        assert differences(file, changed) == [f"a: {key} was {file['a'][key]!r}, is {value!r}"]
+    assert differences(file, {}) == ["a: only in the file"]
+    assert differences(file, {"a": file["a"] | {"estimate": 0.9 + 1e-12}}) == []  # float rounding
+
+
+def test_the_file_holds_each_verdict_and_a_changed_one_is_found(tmp_path):
+    write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 6)
+    claims = {"toy": toy_claim()}
+    found = {c.id: judge(c, Records(tmp_path)) for c in claims.values()}
+    payload = verdict_file(found)
+    (tmp_path / VERDICTS_FILE).write_text(json.dumps(payload))
+    assert payload["toy"]["outcome"] == REPRODUCED and payload["toy"]["estimate"] == 1.0
+    payload["toy"]["outcome"] = NOT_REPRODUCED
+    assert differences(payload, verdict_file(found)) == ["toy: outcome was 'NOT REPRODUCED', is 'REPRODUCED'"]
+
+
+def test_claims_are_declared_once_in_the_papers_order_then_beyond_it():
+    ids = list(CLAIMS)
+    assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[a-z0-9-]+", i, re.IGNORECASE) for i in ids)
+    order = [SECTIONS.index(c.section) for c in CLAIMS.values()]  # a section outside SECTIONS: ValueError
+    assert order == sorted(order), "claims out of the paper's order"
+    assert CLAIMS[ids[-1]].section == BEYOND and not CLAIMS[ids[0]].beyond
+    assert len({c.says for c in CLAIMS.values()}) == len(CLAIMS), "two claims say the same"
+    for c in CLAIMS.values():
+        assert (c.check is None) == bool(c.reason), f"{c.id}: a claim is checked, or says why not"
+        assert len({r.name for r in c.readings}) == len(c.readings), f"{c.id}: two readings of one name"
+
+
+def test_each_row_of_the_previous_scoreboard_is_continued_by_one_claim():
+    payload = load_results(RESULTS_DIR / BEFORE_FILE)
+    assert payload["config"]["commit"].startswith(BEFORE_COMMIT)
+    old = before_rows()
+    continued = [text for c in CLAIMS.values() for text in c.before.values()]
+    assert sorted(continued) == sorted(old), "a row of the previous scoreboard is lost or continued twice"
+    readings = {c.id: {r.name for r in c.readings} | {""} for c in CLAIMS.values()}
+    for c in CLAIMS.values():
+        assert set(c.before) <= readings[c.id], f"{c.id}: `before` names a reading it does not have"
+
+
+def test_a_reading_that_changes_the_outcome_is_marked_with_its_kind(tmp_path):
+    write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 6)
+    write_runs(tmp_path / "tri-lambda", [{"1": 0.1, "1x2": 0.1, "1x2x3": 0.8}] * 6)
+    same = Reading("last epoch", transform=lambda runs: runs)
+    other = Reading("another Λ", {"tri": "tri-lambda"}, kind="Λ")
+    pending = Reading("a Λ not run", {"tri": "tri-missing"}, kind="Λ")
+    found = judge(toy_claim((same, other, pending)), Records(tmp_path))
+    assert found.verdict.outcome == REPRODUCED and found.verdict.claim == "M1×M2 on top"
+    assert found.readings["another Λ"].outcome == NOT_REPRODUCED
+    assert found.readings["a Λ not run"].outcome == NOT_CHECKED
+    assert "records pending" in found.readings["a Λ not run"].reason
+    assert found.differs() == ["another Λ"] and found.changes_with("Λ") and not found.changes_with("protocol")
+    row = Scoreboard([found])._repr_html_()
+    assert "changes with Λ under: another Λ (NOT REPRODUCED)" in row
+    assert 'href="../notebooks/fig4_synthgene_tri.html#toy"' in row
+    chapter = found._repr_html_()
+    assert 'id="toy"' in chapter and "(differs)" in chapter and "Records pending for: a Λ not run" in chapter
+
+
+def test_a_claim_without_records_is_not_checked_and_says_they_are_pending(tmp_path):
+    found = judge(toy_claim(), Records(tmp_path))
+    assert found.verdict.outcome == NOT_CHECKED and "records pending: no records in results/tri" in found.verdict.reason
+
+
+def test_a_smoke_run_judges_only_the_runs_it_made(tmp_path):
+    write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 6)
+    made = Records(tmp_path, tables={"other": pd.DataFrame()}, smoke=True)
+    assert judge(toy_claim(), made).verdict.outcome == NOT_CHECKED  # the committed folder is not read
+
+
+@pytest.mark.slow
+def test_the_scoreboard_shows_every_claim_once_in_its_outcomes_colour():
+    board = Scoreboard(judgements().values())
+    html = board._repr_html_()
+    assert html.count("<tr>") == len(CLAIMS) + 2  # a header row in each of its two tables
+    for j in board:
+        link = f'href="../{j.claim.chapter}.html#{j.claim.id}"'
+        assert html.count(link) == 1, j.claim.id
+        row = html[html.index(link) :].split("</tr>")[0]
+        assert f'color:{OUTCOME_COLOURS[j.verdict.outcome]}">{j.verdict.outcome}</b>' in row
+    counts = board.counts(beyond=False)
+    assert sum(counts.values()) == sum(not c.beyond for c in CLAIMS.values())
