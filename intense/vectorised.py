@@ -7,9 +7,10 @@ same buffers, and does so in few, larger operations:
 
 - eq. 5-7 for every modality (and, in train mode, every projected factor) in one VBN call, one
   variance per block by a segment sum (`segment_vbn`);
-- the tensors of one interaction order k stacked as one (n, B, r^k) tensor, built by batched
-  outer products (n, B, r^a, 1) * (n, B, 1, r^b);
-- eq. 9's recursion as one stacked operation per order and pattern of subsets;
+- the tensors of one interaction order k stacked as one (n, r^k, B) tensor, built by batched
+  outer products (n, r^a, 1, B) * (n, 1, r^b, B);
+- eq. 9's recursion for one order as one operation (`Centre`), its terms one per pattern of
+  subsets, with a backward pass written out as matrix products;
 - in train mode, every factor's VBN, every moment E[prod_{m in S} f^m] and every centred Psi_S
   computed once per set S of modalities and shared by every interaction that contains S: they
   are batch statistics of the same features, whichever block asks for them;
@@ -18,8 +19,13 @@ same buffers, and does so in few, larger operations:
 
 Units. A *unit* is (owner, T): T a tuple of modalities in ascending order, owner the index of
 the interaction whose running statistics it uses (eval mode), or None when the unit is shared
-by all interactions (train mode, and the un-normalised "none" scheme). Its tensor is (B, r^|T|),
+by all interactions (train mode, and the un-normalised "none" scheme). Its tensor is (r^|T|, B),
 laid out with the first modality's index first, as `norms.outer_product` lays it out.
+
+Layout. The stacked tensors keep the batch last, (n, r^k, B): every operation of the recursion
+then runs over contiguous rows of B numbers, whichever modalities a term broadcasts over (with
+the batch first, a term of order 4 broadcasts over rows of r = 8 numbers, several times slower
+on the CPU). The blocks go back to (B, r, ..., r) as views at the end.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from torch import Tensor, nn
 
 from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct, require_batch_statistics
 
-__all__ = ["FusionPlan", "CLOSURE", "segment_vbn", "stacked_vbn", "outer"]
+__all__ = ["FusionPlan", "CLOSURE", "Centre", "segment_vbn", "stacked_vbn", "outer"]
 
 Unit = tuple[int | None, tuple[int, ...]]
 Rows = Tensor | slice | None  # rows of a stacked table: any (gathered), a range (a view), or all
@@ -63,16 +69,58 @@ def segment_vbn(
 def stacked_vbn(
     x: Tensor, eps: float, mean: Tensor | None = None, var: Tensor | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """eq. 5-7 for n blocks of one width, stacked: x (n, B, d) -> normalised, mean (n, 1, d), var (n,)."""
+    """eq. 5-7 for n blocks of one width, stacked, batch last: x (n, d, B) -> normalised,
+    mean (n, d, 1), var (n,)."""
     if mean is None or var is None:
-        mean = x.mean(dim=1, keepdim=True)  # eq. 6, (n, 1, d)
-        var = (x - mean).pow(2).sum(dim=2).mean(dim=1)  # eq. 7, (n,)
+        mean = x.mean(dim=2, keepdim=True)  # eq. 6, (n, d, 1)
+        var = (x - mean).pow(2).sum(dim=1).mean(dim=1)  # eq. 7, (n,)
     return (x - mean) / torch.sqrt(var + eps)[:, None, None], mean, var  # eq. 5
 
 
 def outer(left: Tensor, right: Tensor) -> Tensor:
-    """Batched outer products: (n, B, r^a) and (n, B, r^b) -> (n, B, r^(a+b)), left's index first."""
-    return (left[:, :, :, None] * right[:, :, None, :]).flatten(2)
+    """Batched outer products, batch last: (n, r^a, B) and (n, r^b, B) -> (n, r^(a+b), B), left's
+    index first."""
+    return (left[:, :, None, :] * right[:, None, :, :]).flatten(1, 2)
+
+
+class Centre(torch.autograd.Function):
+    """eq. 9's recursion for the n units of one order k, batch last:
+
+        Psi_T = prod_T f - E[prod_T f] - sum_S E[prod_S f] (x) Psi_{T minus S}
+
+    product (n, r^k, B), moment E[prod_T f] (n, r^k); then for each pattern S (its positions a bit
+    mask over range(k)) its moments (n, r^|S|) and its centred tensors Psi_{T minus S}
+    (n, r^(k-|S|), B). Forward: one broadcast multiply-add per pattern. Backward: the gradient
+    (n, r^k, B) is permuted once per pattern so that S's positions come first, and both of the
+    pattern's gradients are matrix products with it (autograd's own backward would reduce over
+    the broadcast dimensions instead, several times slower)."""
+
+    @staticmethod
+    def forward(ctx, product: Tensor, moment: Tensor, r: int, k: int, positions: tuple[int, ...], *terms: Tensor):
+        n, _, batch = product.shape
+        grid = (product - moment[:, :, None]).view(n, *[r] * k, batch)  # S = T: E[prod_T f] Psi_{} = E[prod_T f]
+        for bits, moments, rest in zip(positions, terms[0::2], terms[1::2]):
+            inside = [r if bits >> p & 1 else 1 for p in range(k)]
+            outside = [1 if bits >> p & 1 else r for p in range(k)]
+            grid.addcmul_(moments.view(n, *inside, 1), rest.view(n, *outside, batch), value=-1.0)
+        ctx.save_for_backward(*terms)
+        ctx.r, ctx.k, ctx.positions = r, k, positions
+        return grid.view(n, -1, batch)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        terms, r, k = ctx.saved_tensors, ctx.r, ctx.k
+        n, _, batch = grad.shape
+        grid = grad.view(n, *[r] * k, batch)
+        grads: list[Tensor | None] = []
+        for bits, moments, rest in zip(ctx.positions, terms[0::2], terms[1::2]):
+            inside = [1 + p for p in range(k) if bits >> p & 1]
+            outside = [1 + p for p in range(k) if not bits >> p & 1]
+            by_s = grid.permute(0, *inside, *outside, k + 1).reshape(n, moments.shape[1], -1)  # (n, r^s, r^(k-s) B)
+            grads.append(-torch.bmm(by_s, rest.reshape(n, -1, 1)).view(n, -1))  # d/d E[prod_S f]
+            grads.append(-torch.bmm(moments[:, None, :], by_s).view(n, -1, batch))  # d/d Psi_{T minus S}
+        grad_moment = -grad.sum(dim=2) if ctx.needs_input_grad[1] else None
+        return (grad, grad_moment, None, None, None, *grads)
 
 
 def _pick(bits: int, items: tuple[int, ...]) -> tuple[int, ...]:
@@ -209,14 +257,15 @@ class FusionPlan:
         blocks = list(split[:n_modalities])  # VBN(f^m), (B, d_m)
         if self.levels:
             factors = torch.stack(split[n_modalities:] if with_factors else latent)  # (M_inv, B, r)
-            products = [_gather(factors, self.level_one)]  # order 1: (n_1, B, r)
+            factors = factors.transpose(1, 2).contiguous()  # batch last, (M_inv, r, B)
+            products = [_gather(factors, self.level_one)]  # order 1: (n_1, r, B)
             if not training and scheme is not PlainProduct:  # each block's factor VBN, own statistics
                 vbns = [norms[o].factor_norms[self.interactions[o].index(t[0])] for o, t in self.levels[0].units]
                 products[0] = self._running_vbn(products[0], vbns, eps)
             for k, level in enumerate(self.levels[1:], 2):
                 left = _gather(products[level.split - 1], level.left)
                 right = _gather(products[k - level.split - 1], level.right)
-                product = outer(left, right)  # (n_k, B, r^k)
+                product = outer(left, right)  # (n_k, r^k, B)
                 if scheme is IteratedPairwiseNorm and training:  # z_k = VBN(z_{k-1} (x) f_k)
                     product = self._batch_vbn(product, eps, stats, ("vbn", k))
                 elif scheme is IteratedPairwiseNorm:
@@ -233,8 +282,8 @@ class FusionPlan:
                         out[k] = self._batch_vbn(out[k], eps, stats, ("vbn", k))
                     else:
                         out[k] = self._running_vbn(out[k], [norms[b].product_norm for b in bs], eps)
-            stacks = {k: iter(o.unbind(0)) for k, o in out.items()}
-            blocks += [next(stacks[k]).view(batch, *[r] * k) for k, _ in self.output]  # (B, r, ..., r)
+            stacks = {k: iter(o.unbind(0)) for k, o in out.items()}  # each (r^k, B)
+            blocks += [next(stacks[k]).t().view(batch, *[r] * k) for k, _ in self.output]  # (B, r, ..., r), views
         if training:
             self._update_running(stats, modality_norms, norms, momentum)
         return blocks
@@ -246,9 +295,9 @@ class FusionPlan:
         """eq. 9 by the recursion Psi_T = prod_T f - sum_{S} E[prod_S f] Psi_{T minus S} (S = T:
         Psi_{} = 1), one stacked operation per order and pattern S; then eq. 10."""
         if training:
-            moments = [p.mean(dim=1, keepdim=True) for p in products]  # E[prod_S f], (n_s, 1, r^s)
+            moments = [p.mean(dim=2) for p in products]  # E[prod_S f], (n_s, r^s)
             for s, moment in enumerate(moments, 1):
-                stats["moment", s] = moment.detach()[:, 0].unbind(0)
+                stats["moment", s] = moment.detach().unbind(0)
         else:  # each block's running moments, stacked
             moments = [
                 torch.stack(
@@ -256,35 +305,30 @@ class FusionPlan:
                         getattr(norms[o], f"running_moment_{_mask(self.interactions[o], t)}").flatten()
                         for o, t in level.units
                     ]
-                )[:, None, :]
+                )
                 for level in self.levels
             ]
         # Train mode: the factors are VBN outputs, whose batch mean E[f^m] is zero as a function of
         # the inputs (eq. 6), so every term with a one-modality moment vanishes, value and gradient,
         # and is skipped (the reference computes them: rounding noise of about 1e-9).
-        psi: list[Tensor] = [products[0]] if training else []
-        r = products[0].shape[2]
+        psi: list[Tensor] = [products[0]] if training else []  # Psi_S, (n_s, r^s, B)
+        r = products[0].shape[1]
         for k, (level, product) in enumerate(zip(self.levels, products), 1):
             if k == 1 and training:
                 continue
-            n, batch = product.shape[:2]
-            grid = product.view(n, batch, *[r] * k).clone()  # prod_{m in T} f^m, (n, B, r, ..., r)
-            grid.sub_(moments[k - 1].view(n, 1, *[r] * k))  # S = T: E[prod_T f] Psi_{} with Psi_{} = 1
-            for pattern in level.patterns:  # -= E[prod_S f] (x) Psi_{T minus S}
+            positions, terms = [], []
+            for pattern in level.patterns:  # E[prod_S f] (x) Psi_{T minus S}, in the reference's order
                 s = pattern.positions.bit_count()
                 if s == 1 and training:
                     continue
-                moment = _gather(moments[s - 1], pattern.moment)  # (n, 1, r^s)
-                rest = _gather(psi[k - s - 1], pattern.psi)  # (n, B, r^(k-s))
-                inside = [r if pattern.positions >> p & 1 else 1 for p in range(k)]
-                outside = [1 if pattern.positions >> p & 1 else r for p in range(k)]
-                grid.addcmul_(moment.view(n, 1, *inside), rest.view(n, batch, *outside), value=-1.0)
-            psi.append(grid.view(n, batch, -1))  # (n, B, r^k)
+                positions.append(pattern.positions)
+                terms += [_gather(moments[s - 1], pattern.moment), _gather(psi[k - s - 1], pattern.psi)]
+            psi.append(Centre.apply(product, moments[k - 1], r, k, tuple(positions), *terms))  # (n, r^k, B)
         out = {}
         for k, rows in self.output_rows.items():
-            centred = _gather(psi[k - 1], rows)  # the interactions' Psi_I, (n_I, B, r^k)
+            centred = _gather(psi[k - 1], rows)  # the interactions' Psi_I, (n_I, r^k, B)
             if training:
-                sq_norm = centred.pow(2).sum(dim=2).mean(dim=1)  # E ||Psi||_F^2, (n_I,)
+                sq_norm = centred.pow(2).sum(dim=1).mean(dim=1)  # E ||Psi||_F^2, (n_I,)
                 stats["sq", k] = sq_norm.detach().unbind(0)
             else:
                 sq_norm = torch.stack([norms[b].running_sq_norm for b in self.of_order[k]])
@@ -293,15 +337,15 @@ class FusionPlan:
 
     @staticmethod
     def _batch_vbn(x: Tensor, eps: float, stats: dict, key: tuple) -> Tensor:
-        """eq. 5-7 on stacked units x (n, B, d) with the batch's statistics, kept in `stats[key]`."""
+        """eq. 5-7 on stacked units x (n, d, B) with the batch's statistics, kept in `stats[key]`."""
         normed, mean, var = stacked_vbn(x, eps)
-        stats[key] = (mean.detach()[:, 0].unbind(0), var.detach().unbind(0))
+        stats[key] = (mean.detach()[:, :, 0].unbind(0), var.detach().unbind(0))
         return normed
 
     @staticmethod
     def _running_vbn(x: Tensor, vbns: Sequence[VBN], eps: float) -> Tensor:
-        """eq. 5 on stacked units x (n, B, d), unit j with the running statistics of vbns[j]."""
-        mean = torch.stack([v.running_mean for v in vbns])[:, None, :]  # (n, 1, d)
+        """eq. 5 on stacked units x (n, d, B), unit j with the running statistics of vbns[j]."""
+        mean = torch.stack([v.running_mean for v in vbns])[:, :, None]  # (n, d, 1)
         var = torch.stack([v.running_var for v in vbns])  # (n,)
         return stacked_vbn(x, eps, mean, var)[0]
 
