@@ -102,20 +102,26 @@ class InTense(EncodedModel):
 
     def fuse(self, features: Sequence[Tensor]) -> Tensor:
         """eq. 8 on the encoders' outputs: (B, d_m) per modality -> (B, output_dim)."""
-        return self.head(self.fusion_blocks(features))
+        if not self.vectorised:
+            return self.head(self.reference_blocks(features))
+        modules = (self.modality_norms, self.projections, self.interaction_norms)
+        return self._plan().fuse(self.head, *modules, features, self.training)  # head(blocks), not concatenated
 
     def fusion_blocks(self, features: Sequence[Tensor]) -> list[Tensor]:
         """The fusion layer's inputs from the encoders' outputs, in `head.block_names` order:
         VBN(f^m) (B, d_m) for each modality, then each interaction's block (B, r, ..., r)."""
         if not self.vectorised:
             return self.reference_blocks(features)
+        modules = (self.modality_norms, self.projections, self.interaction_norms)
+        return self._plan().blocks(*modules, features, self.training)
+
+    def _plan(self) -> FusionPlan:
         # train mode: units shared by every block (batch statistics); eval: each block's own
         shared = self.training or self.interaction_norm == "none"
         if shared not in self._plans:
             closure = CLOSURE[INTERACTION_NORMS[self.interaction_norm]]
             self._plans[shared] = FusionPlan(self.interactions, closure, shared)
-        plan = self._plans[shared]
-        return plan.blocks(self.modality_norms, self.projections, self.interaction_norms, features, self.training)
+        return self._plans[shared]
 
     def _apply(self, fn, recurse=True):  # .to(), .double(), ...: buffers are new tensors
         self._plans.clear()  # the plans keep views of the running buffers

@@ -30,12 +30,14 @@ on the CPU). The blocks go back to (B, r, ..., r) as views at the end.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
+from .fusion import FusionHead
 from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct, require_batch_statistics
 
 __all__ = ["FusionPlan", "CLOSURE", "Centre", "segment_vbn", "stacked_vbn", "outer"]
@@ -213,6 +215,7 @@ class FusionPlan:
         self.output_rows = {k: _rows([self.output[b][1] for b in bs], size[k - 1]) for k, bs in self.of_order.items()}
         self._segments: dict[tuple, Tensor] = {}
         self._targets: tuple[list[Tensor], list[tuple]] | None = None
+        self._head_columns: dict[int, slice | Tensor] = {}
 
     def segments(self, widths: list[int], device: torch.device) -> Tensor:
         """The block of each column of the concatenated features (cached)."""
@@ -231,7 +234,54 @@ class FusionPlan:
         training: bool,
     ) -> list[Tensor]:
         """The fusion layer's inputs, as `InTense.reference_blocks` returns them: VBN(f^m) for
-        each modality (B, d_m), then each interaction's block (B, r, ..., r)."""
+        each modality (B, d_m), then each interaction's block (B, r, ..., r) (views of the stacks)."""
+        modalities, out = self.stacks(modality_norms, projections, interaction_norms, features, training)
+        blocks = list(modalities.split([f.shape[1] for f in features], dim=1))  # VBN(f^m), (B, d_m)
+        r = next(iter(projections.values())).out_features if out else 0
+        stacks = {k: iter(o.unbind(0)) for k, o in out.items()}  # each (r^k, B)
+        blocks += [next(stacks[k]).t().view(-1, *[r] * k) for k, _ in self.output]  # (B, r, ..., r)
+        return blocks
+
+    def fuse(
+        self,
+        head: FusionHead,
+        modality_norms: Sequence[VBN],
+        projections: nn.ModuleDict,
+        interaction_norms: Sequence[nn.Module],
+        features: Sequence[Tensor],
+        training: bool,
+    ) -> Tensor:
+        """head(blocks(...)), eq. 8, without concatenating the blocks: the fusion layer's columns of
+        the blocks of each order applied to their stack, (B, r^k) per block never transposed."""
+        modalities, out = self.stacks(modality_norms, projections, interaction_norms, features, training)
+        weight = head.linear.weight  # (outputs, sum of the blocks' widths)
+        y = torch.addmm(head.linear.bias, modalities, weight[:, : modalities.shape[1]].t())  # (B, outputs)
+        for k, stack in out.items():  # (n_k, r^k, B)
+            columns = self._columns(head, k)
+            w = weight[:, columns] if isinstance(columns, slice) else weight.index_select(1, columns)
+            y = y.addmm(stack.reshape(-1, stack.shape[2]).t(), w.t())
+        return y
+
+    def _columns(self, head: FusionHead, k: int) -> slice | Tensor:
+        """The fusion layer's columns of the blocks of order k, in their stack's order (cached)."""
+        if k not in self._head_columns:
+            starts = [0, *itertools.accumulate(head.block_dims)]
+            first = len(head.block_dims) - len(self.interactions)  # the head's block of interaction 0
+            columns = [c for b in self.of_order[k] for c in range(starts[first + b], starts[first + b + 1])]
+            rows = _rows(columns, starts[-1])
+            self._head_columns[k] = rows if rows is not None else slice(None)
+        return self._head_columns[k]
+
+    def stacks(
+        self,
+        modality_norms: Sequence[VBN],
+        projections: nn.ModuleDict,
+        interaction_norms: Sequence[nn.Module],
+        features: Sequence[Tensor],
+        training: bool,
+    ) -> tuple[Tensor, dict[int, Tensor]]:
+        """VBN(f^m) of every modality side by side (B, sum d_m), and the blocks of each order k,
+        stacked batch last: {k: (n_k, r^k, B)}, in the order of `of_order[k]`."""
         batch, n_modalities = features[0].shape[0], len(features)
         if training:
             require_batch_statistics(batch)
@@ -254,7 +304,8 @@ class FusionPlan:
             running_var = torch.stack([norm.running_var for norm in modality_norms])
             normed = segment_vbn(x, segments, eps, running_mean, running_var)[0]
         split = normed.split(widths, dim=1)
-        blocks = list(split[:n_modalities])  # VBN(f^m), (B, d_m)
+        modalities = normed[:, : sum(widths[:n_modalities])]  # VBN(f^m) side by side, (B, sum d_m)
+        out: dict[int, Tensor] = {}
         if self.levels:
             factors = torch.stack(split[n_modalities:] if with_factors else latent)  # (M_inv, B, r)
             factors = factors.transpose(1, 2).contiguous()  # batch last, (M_inv, r, B)
@@ -282,11 +333,9 @@ class FusionPlan:
                         out[k] = self._batch_vbn(out[k], eps, stats, ("vbn", k))
                     else:
                         out[k] = self._running_vbn(out[k], [norms[b].product_norm for b in bs], eps)
-            stacks = {k: iter(o.unbind(0)) for k, o in out.items()}  # each (r^k, B)
-            blocks += [next(stacks[k]).t().view(batch, *[r] * k) for k, _ in self.output]  # (B, r, ..., r), views
         if training:
             self._update_running(stats, modality_norms, norms, momentum)
-        return blocks
+        return modalities, out
 
     # ----------------------------------------------------------------------------------
     def _iterbn(

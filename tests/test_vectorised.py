@@ -28,6 +28,11 @@ def _step(model: InTense, inputs: list[torch.Tensor]) -> tuple[torch.Tensor, lis
 
 
 def _assert_same(model, reference, inputs, tol):
+    with torch.no_grad():  # the blocks themselves (the audit reads them), before the step's update
+        blocks = model.fusion_blocks(model.encode(inputs))
+        expected_blocks = reference.fusion_blocks(reference.encode(inputs))
+    for (name, a, b) in zip(model.head.block_names, blocks, expected_blocks):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol, msg=name)
     out, grads = _step(model, inputs)
     expected, expected_grads = _step(reference, inputs)
     torch.testing.assert_close(out, expected, rtol=tol, atol=tol)
@@ -39,6 +44,7 @@ def _assert_same(model, reference, inputs, tol):
 
 SETTINGS = [(2, {"max_order": 2}), (3, {"max_order": 3}), (4, {"max_order": 4}), (5, {"max_order": 5})]
 SETTINGS += [(5, {"max_order": 3}), (4, {"interactions": ["134", "12", "1x4"]})]  # any order; modality 3 alone
+SETTINGS += [(4, {"interactions": ["12", "134", "23"]})]  # the pairs' columns of the fusion layer apart
 
 
 @pytest.mark.parametrize("scheme", ["iterbn", "naive", "naive-pairwise", "none"])
