@@ -89,11 +89,57 @@ def measure(dataset: str, epochs: int, samples: int | None, compiled: bool) -> d
     return record
 
 
+# torch operators by what they compute in MulT (self CPU time; the rest is "other")
+KINDS = {
+    "attention (scores, softmax, weighted sum)": (
+        "aten::bmm",
+        "aten::_softmax",
+        "aten::_softmax_backward_data",
+        "aten::_scaled_dot_product",
+    ),
+    "dropout masks (random draws)": ("aten::bernoulli_",),
+    "linear layers": ("aten::mm", "aten::addmm"),
+    "layer norm": ("aten::native_layer_norm",),
+    "optimizer (AdamW)": ("Optimizer.step", "aten::_foreach", "aten::addcdiv_", "aten::lerp_"),
+    "copies": ("aten::copy_", "aten::cat"),
+}
+
+
+def profile_step(dataset: str, samples: int | None, steps: int = 3) -> dict:
+    """Where a training step's CPU time goes (torch.profiler, self CPU time by kind of operator),
+    for the fast path and the reference, on one batch of the data set."""
+    config = base_config(dataset, model="mult", **METHOD_OVERRIDES.get("mult", {}))
+    train = load_splits(config)["train"]
+    torch.manual_seed(0)
+    fast = build_model(config, train)
+    reference = copy.deepcopy(fast)
+    reference.forward = reference.reference_forward
+    batch = min(config.batch_size, samples or config.batch_size)
+    inputs, labels = [x[:batch] for x in train.modalities], train.labels[:batch]
+    loss = task_loss(train.task, train.class_weights)
+    record = {"dataset": dataset, "compared": "profile", "batch": batch, "steps": steps}
+    for name, model in (("fast", fast), ("reference", reference)):
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr)
+        model.train()
+        optimizer_step(model, optimizer, inputs, labels, loss, config.grad_clip)  # warm-up
+        with torch.profiler.profile() as prof:
+            for _ in range(steps):
+                optimizer_step(model, optimizer, inputs, labels, loss, config.grad_clip)
+        shares = dict.fromkeys([*KINDS, "other"], 0.0)
+        for event in prof.key_averages():
+            kind = next((k for k, prefixes in KINDS.items() if event.key.startswith(prefixes)), "other")
+            shares[kind] += event.self_cpu_time_total / 1e6 / steps  # seconds per step
+        record[f"{name}_seconds_per_step"] = sum(shares.values())
+        record[f"{name}_by_kind"] = shares
+    return record
+
+
 def main() -> None:
     parser = benchmark_parser(__doc__, RESULTS_DIR / "benchmark_mult.json", "1 epoch on 64 samples")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--datasets", nargs="+", default=["enrico", "avmnist-rebuilt"])
     parser.add_argument("--compile", action="store_true", help="also torch.compile, on the first data set")
+    parser.add_argument("--no-profile", action="store_true", help="skip the profile of a training step")
     args = parser.parse_args()
     use_threads(1)
     epochs, samples = (1, 64) if args.smoke else (args.epochs, None)
@@ -104,6 +150,10 @@ def main() -> None:
     if args.compile:
         records.append(measure(args.datasets[0], epochs, samples, compiled=True))
         print(records[-1], flush=True)
+    if not args.no_profile:
+        for dataset in args.datasets:
+            records.append(profile_step(dataset, samples, steps=1 if args.smoke else 3))
+            print(records[-1], flush=True)
     config = {"epochs": epochs, "samples": samples or "all", "torch_threads": 1, "device": "cpu"}
     print("wrote", save_results(args.output, config, records))
 

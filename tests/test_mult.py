@@ -27,7 +27,7 @@ def _run(model: MulT, forward, inputs: list[torch.Tensor]) -> tuple[torch.Tensor
 @pytest.mark.parametrize(
     "dims,steps,attention_dropout",
     [
-        ([6, 5], [7, 9], [0.0, 0.0]),  # image-like: no attention dropout, flash attention
+        ([6, 5], [7, 9], [0.0, 0.0]),  # image-like: no attention dropout, the weights by matrix products
         ([5, 3, 4], [7, 6, 5], [0.1, 0.0, 0.0]),  # a "text" target with dropout on attention weights
     ],
 )

@@ -31,7 +31,7 @@ def _assert_same(model, reference, inputs, tol):
     with torch.no_grad():  # the blocks themselves (the audit reads them), before the step's update
         blocks = model.fusion_blocks(model.encode(inputs))
         expected_blocks = reference.fusion_blocks(reference.encode(inputs))
-    for (name, a, b) in zip(model.head.block_names, blocks, expected_blocks):
+    for name, a, b in zip(model.head.block_names, blocks, expected_blocks):
         torch.testing.assert_close(a, b, rtol=tol, atol=tol, msg=name)
     out, grads = _step(model, inputs)
     expected, expected_grads = _step(reference, inputs)
