@@ -30,6 +30,7 @@ on the CPU). The blocks go back to (B, r, ..., r) as views at the end.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -114,15 +115,64 @@ class Centre(torch.autograd.Function):
         terms, r, k = ctx.saved_tensors, ctx.r, ctx.k
         n, _, batch = grad.shape
         grid = grad.view(n, *[r] * k, batch)
-        grads: list[Tensor | None] = []
-        for bits, moments, rest in zip(ctx.positions, terms[0::2], terms[1::2]):
-            inside = [1 + p for p in range(k) if bits >> p & 1]
-            outside = [1 + p for p in range(k) if not bits >> p & 1]
-            by_s = grid.permute(0, *inside, *outside, k + 1).reshape(n, moments.shape[1], -1)  # (n, r^s, r^(k-s) B)
-            grads.append(-torch.bmm(by_s, rest.reshape(n, -1, 1)).view(n, -1))  # d/d E[prod_S f]
-            grads.append(-torch.bmm(moments[:, None, :], by_s).view(n, -1, batch))  # d/d Psi_{T minus S}
+        grads: list[Tensor | None] = [None] * len(terms)
+        for layout, uses in _layouts(k, ctx.positions):  # one copy of the gradient per layout
+            by_layout = grid.permute(0, *[1 + p for p in layout], k + 1).contiguous()  # a view when unpermuted
+            for j, first in uses:  # pattern j: its positions come first, or last, in this layout
+                s = ctx.positions[j].bit_count()
+                order_s = layout[:s] if first else layout[k - s :]
+                order_rest = layout[s:] if first else layout[: k - s]
+                moments = _reorder(terms[2 * j], r, order_s)  # (n, r^s), in the layout's order
+                rest = _reorder(terms[2 * j + 1], r, order_rest)  # (n, r^(k-s), B)
+                if first:  # the gradient as (n, r^s, r^(k-s) B)
+                    g = by_layout.view(n, r**s, -1)
+                    grad_moments = torch.bmm(g, rest.reshape(n, -1, 1)).view(n, -1)
+                    grad_rest = torch.bmm(moments[:, None, :], g).view(n, -1, batch)
+                else:  # as (n r^(k-s), r^s, B): a product per index of the other positions
+                    g = by_layout.view(n * r ** (k - s), r**s, batch)
+                    grad_moments = torch.bmm(rest.reshape(-1, 1, batch), g.transpose(1, 2)).view(n, -1, r**s).sum(dim=1)
+                    expanded = moments[:, None, None, :].expand(n, r ** (k - s), 1, r**s).reshape(-1, 1, r**s)
+                    grad_rest = torch.bmm(expanded, g).view(n, -1, batch)
+                grads[2 * j] = -_reorder(grad_moments, r, order_s, back=True)  # d/d E[prod_S f]
+                grads[2 * j + 1] = -_reorder(grad_rest, r, order_rest, back=True)  # d/d Psi_{T minus S}
         grad_moment = -grad.sum(dim=2) if ctx.needs_input_grad[1] else None
         return (grad, grad_moment, None, None, None, *grads)
+
+
+def _reorder(x: Tensor, r: int, order: tuple[int, ...], back: bool = False) -> Tensor:
+    """x (n, r^j) or (n, r^j, B), its j indices for the positions in ascending order -> laid out in
+    `order` (with `back`, the reverse)."""
+    ascending = sorted(order)
+    if list(order) == ascending:
+        return x
+    perm = [order.index(p) for p in ascending] if back else [ascending.index(p) for p in order]
+    grid = x.view(x.shape[0], *[r] * len(order), *x.shape[2:])
+    return grid.permute(0, *[1 + p for p in perm], *range(len(order) + 1, grid.dim())).reshape(x.shape)
+
+
+@functools.lru_cache(maxsize=None)
+def _layouts(k: int, positions: tuple[int, ...]) -> list[tuple[tuple[int, ...], list[tuple[int, bool]]]]:
+    """Few layouts of an order-k gradient that serve every pattern of `positions` (bit masks): a
+    pattern is served where its positions come first, or last, in some order. The unpermuted
+    layout first (it costs no copy), then greedily the layout that serves most of the patterns left.
+    Returns [(layout, [(pattern index, whether its positions come first)])]."""
+
+    def serves(layout: tuple[int, ...], bits: int) -> bool | None:
+        s = bits.bit_count()
+        if set(layout[:s]) == set(_pick(bits, tuple(range(k)))):
+            return True
+        return False if set(layout[k - s :]) == set(_pick(bits, tuple(range(k)))) else None
+
+    left = list(range(len(positions)))
+    layouts = []
+    candidates = [tuple(range(k))] + list(itertools.permutations(range(k)))
+    while left:
+        best = max(candidates, key=lambda lay: sum(serves(lay, positions[j]) is not None for j in left))
+        uses = [(j, serves(best, positions[j])) for j in left if serves(best, positions[j]) is not None]
+        layouts.append((best, uses))
+        left = [j for j in left if serves(best, positions[j]) is None]
+        candidates = list(itertools.permutations(range(k)))
+    return layouts
 
 
 def _pick(bits: int, items: tuple[int, ...]) -> tuple[int, ...]:
@@ -238,7 +288,8 @@ class FusionPlan:
         modalities, out = self.stacks(modality_norms, projections, interaction_norms, features, training)
         blocks = list(modalities.split([f.shape[1] for f in features], dim=1))  # VBN(f^m), (B, d_m)
         r = next(iter(projections.values())).out_features if out else 0
-        stacks = {k: iter(o.unbind(0)) for k, o in out.items()}  # each (r^k, B)
+        scaled = {k: stack if scale is None else stack / scale[:, None, None] for k, (stack, scale) in out.items()}
+        stacks = {k: iter(o.unbind(0)) for k, o in scaled.items()}  # each (r^k, B)
         blocks += [next(stacks[k]).t().view(-1, *[r] * k) for k, _ in self.output]  # (B, r, ..., r)
         return blocks
 
@@ -256,10 +307,14 @@ class FusionPlan:
         modalities, out = self.stacks(modality_norms, projections, interaction_norms, features, training)
         weight = head.linear.weight  # (outputs, sum of the blocks' widths)
         y = torch.addmm(head.linear.bias, modalities, weight[:, : modalities.shape[1]].t())  # (B, outputs)
-        for k, stack in out.items():  # (n_k, r^k, B)
+        for k, (stack, scale) in out.items():  # (n_k, r^k, B), and eq. 10's divisor (n_k,) or None
             columns = self._columns(head, k)
             w = weight[:, columns] if isinstance(columns, slice) else weight.index_select(1, columns)
-            y = y.addmm(stack.reshape(-1, stack.shape[2]).t(), w.t())
+            if scale is None:
+                y = y.addmm(stack.reshape(-1, stack.shape[2]).t(), w.t())
+            else:  # W_b (Psi_b / s_b) = (W_b Psi_b) / s_b: the scaled blocks are never formed
+                per_block = torch.bmm(w.view(w.shape[0], len(stack), -1).transpose(0, 1), stack)  # (n_k, outputs, B)
+                y = y + (per_block / scale[:, None, None]).sum(dim=0).t()
         return y
 
     def _columns(self, head: FusionHead, k: int) -> slice | Tensor:
@@ -279,9 +334,10 @@ class FusionPlan:
         interaction_norms: Sequence[nn.Module],
         features: Sequence[Tensor],
         training: bool,
-    ) -> tuple[Tensor, dict[int, Tensor]]:
+    ) -> tuple[Tensor, dict[int, tuple[Tensor, Tensor | None]]]:
         """VBN(f^m) of every modality side by side (B, sum d_m), and the blocks of each order k,
-        stacked batch last: {k: (n_k, r^k, B)}, in the order of `of_order[k]`."""
+        stacked batch last, {k: (n_k, r^k, B)} in the order of `of_order[k]`, each with the divisor
+        (n_k,) that eq. 10 applies to it (IterBN), or None when it is applied already."""
         batch, n_modalities = features[0].shape[0], len(features)
         if training:
             require_batch_statistics(batch)
@@ -305,7 +361,7 @@ class FusionPlan:
             normed = segment_vbn(x, segments, eps, running_mean, running_var)[0]
         split = normed.split(widths, dim=1)
         modalities = normed[:, : sum(widths[:n_modalities])]  # VBN(f^m) side by side, (B, sum d_m)
-        out: dict[int, Tensor] = {}
+        out: dict[int, tuple[Tensor, Tensor | None]] = {}
         if self.levels:
             factors = torch.stack(split[n_modalities:] if with_factors else latent)  # (M_inv, B, r)
             factors = factors.transpose(1, 2).contiguous()  # batch last, (M_inv, r, B)
@@ -326,13 +382,13 @@ class FusionPlan:
             if scheme is IterBN:
                 out = self._iterbn(products, norms, eps, training, stats)
             else:
-                out = {k: _gather(products[k - 1], rows) for k, rows in self.output_rows.items()}
+                out = {k: (_gather(products[k - 1], rows), None) for k, rows in self.output_rows.items()}
             if scheme is NaiveInteractionNorm:  # VBN of the plain product (Fig. 7's ablation)
                 for k, bs in self.of_order.items():
                     if training:
-                        out[k] = self._batch_vbn(out[k], eps, stats, ("vbn", k))
+                        out[k] = (self._batch_vbn(out[k][0], eps, stats, ("vbn", k)), None)
                     else:
-                        out[k] = self._running_vbn(out[k], [norms[b].product_norm for b in bs], eps)
+                        out[k] = (self._running_vbn(out[k][0], [norms[b].product_norm for b in bs], eps), None)
         if training:
             self._update_running(stats, modality_norms, norms, momentum)
         return modalities, out
@@ -340,9 +396,10 @@ class FusionPlan:
     # ----------------------------------------------------------------------------------
     def _iterbn(
         self, products: list[Tensor], norms: list[nn.Module], eps: float, training: bool, stats: dict
-    ) -> dict[int, Tensor]:
+    ) -> dict[int, tuple[Tensor, Tensor]]:
         """eq. 9 by the recursion Psi_T = prod_T f - sum_{S} E[prod_S f] Psi_{T minus S} (S = T:
-        Psi_{} = 1), one stacked operation per order and pattern S; then eq. 10."""
+        Psi_{} = 1), one operation per order (`Centre`); then eq. 10's divisor sqrt(E||Psi||^2 + eps):
+        {k: (Psi of the interactions of order k (n_k, r^k, B), their divisors (n_k,))}."""
         if training:
             moments = [p.mean(dim=2) for p in products]  # E[prod_S f], (n_s, r^s)
             for s, moment in enumerate(moments, 1):
@@ -377,11 +434,11 @@ class FusionPlan:
         for k, rows in self.output_rows.items():
             centred = _gather(psi[k - 1], rows)  # the interactions' Psi_I, (n_I, r^k, B)
             if training:
-                sq_norm = centred.pow(2).sum(dim=1).mean(dim=1)  # E ||Psi||_F^2, (n_I,)
+                sq_norm = torch.linalg.vector_norm(centred, dim=(1, 2)).square() / centred.shape[2]  # E ||Psi||_F^2
                 stats["sq", k] = sq_norm.detach().unbind(0)
             else:
                 sq_norm = torch.stack([norms[b].running_sq_norm for b in self.of_order[k]])
-            out[k] = centred / torch.sqrt(sq_norm + eps)[:, None, None]  # eq. 10
+            out[k] = (centred, torch.sqrt(sq_norm + eps))  # eq. 10 divides Psi_I by this
         return out
 
     @staticmethod
