@@ -150,7 +150,7 @@ def _reorder(x: Tensor, r: int, order: tuple[int, ...], back: bool = False) -> T
     return grid.permute(0, *[1 + p for p in perm], *range(len(order) + 1, grid.dim())).reshape(x.shape)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _layouts(k: int, positions: tuple[int, ...]) -> list[tuple[tuple[int, ...], list[tuple[int, bool]]]]:
     """Few layouts of an order-k gradient that serve every pattern of `positions` (bit masks): a
     pattern is served where its positions come first, or last, in some order. The unpermuted
