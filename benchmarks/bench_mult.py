@@ -154,7 +154,13 @@ def main() -> None:
         for dataset in args.datasets:
             records.append(profile_step(dataset, samples, steps=1 if args.smoke else 3))
             print(records[-1], flush=True)
-    config = {"epochs": epochs, "samples": samples or "all", "torch_threads": 1, "device": "cpu"}
+    config = {
+        "epochs": epochs,
+        "samples": samples or "all",
+        "torch_threads": 1,
+        "device": "cpu",
+        "machine": "shared: a sweep of two workers ran on the same two cores",
+    }
     print("wrote", save_results(args.output, config, records))
 
 

@@ -53,7 +53,12 @@ CLOSURE = {IterBN: SUBSETS, NaiveInteractionNorm: PREFIXES, IteratedPairwiseNorm
 
 
 def segment_vbn(
-    x: Tensor, segments: Tensor, eps: float, mean: Tensor | None = None, var: Tensor | None = None
+    x: Tensor,
+    segments: Tensor,
+    eps: float,
+    mean: Tensor | None = None,
+    var: Tensor | None = None,
+    n_blocks: int | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """eq. 5-7 for several blocks at once: column c of x (B, D) belongs to block segments[c].
 
@@ -65,7 +70,8 @@ def segment_vbn(
     if mean is None or var is None:
         mean = x.mean(dim=0)  # eq. 6, (D,)
         squares = (x - mean).pow(2).sum(dim=0)  # (D,)
-        var = x.new_zeros(int(segments[-1]) + 1).index_add_(0, segments, squares) / x.shape[0]  # eq. 7
+        blocks = int(segments[-1]) + 1 if n_blocks is None else n_blocks  # given: no read of a tensor
+        var = x.new_zeros(blocks).index_add_(0, segments, squares) / x.shape[0]  # eq. 7
     return (x - mean) / torch.sqrt(var + eps).index_select(0, segments), mean, var  # eq. 5, (B, D)
 
 
@@ -353,7 +359,7 @@ class FusionPlan:
         segments = self.segments(widths, features[0].device)
         x = torch.cat([*features, *latent] if with_factors else features, dim=1)  # (B, sum of widths)
         if training:
-            normed, mean, var = segment_vbn(x, segments, eps)
+            normed, mean, var = segment_vbn(x, segments, eps, n_blocks=len(widths))
             stats["mean"], stats["var"] = mean.detach().split(widths), var.detach().unbind(0)
         else:
             running_mean = torch.cat([norm.running_mean for norm in modality_norms])
