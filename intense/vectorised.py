@@ -316,11 +316,9 @@ class FusionPlan:
         for k, (stack, scale) in out.items():  # (n_k, r^k, B), and eq. 10's divisor (n_k,) or None
             columns = self._columns(head, k)
             w = weight[:, columns] if isinstance(columns, slice) else weight.index_select(1, columns)
-            if scale is None:
-                y = y.addmm(stack.reshape(-1, stack.shape[2]).t(), w.t())
-            else:  # W_b (Psi_b / s_b) = (W_b Psi_b) / s_b: the scaled blocks are never formed
-                per_block = torch.bmm(w.view(w.shape[0], len(stack), -1).transpose(0, 1), stack)  # (n_k, outputs, B)
-                y = y + (per_block / scale[:, None, None]).sum(dim=0).t()
+            if scale is not None:  # W_b (Psi_b / s_b) = (W_b / s_b) Psi_b: the scaled blocks are never formed
+                w = (w.view(w.shape[0], len(stack), -1) / scale[None, :, None]).flatten(1)
+            y = y.addmm(stack.reshape(-1, stack.shape[2]).t(), w.t())
         return y
 
     def _columns(self, head: FusionHead, k: int) -> slice | Tensor:
