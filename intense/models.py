@@ -104,16 +104,14 @@ class InTense(EncodedModel):
         """eq. 8 on the encoders' outputs: (B, d_m) per modality -> (B, output_dim)."""
         if not self.vectorised:
             return self.head(self.reference_blocks(features))
-        modules = (self.modality_norms, self.projections, self.interaction_norms)
-        return self._plan().fuse(self.head, *modules, features, self.training)  # head(blocks), not concatenated
+        return self._plan().fuse(self, features)  # head(blocks), the blocks not concatenated
 
     def fusion_blocks(self, features: Sequence[Tensor]) -> list[Tensor]:
         """The fusion layer's inputs from the encoders' outputs, in `head.block_names` order:
         VBN(f^m) (B, d_m) for each modality, then each interaction's block (B, r, ..., r)."""
         if not self.vectorised:
             return self.reference_blocks(features)
-        modules = (self.modality_norms, self.projections, self.interaction_norms)
-        return self._plan().blocks(*modules, features, self.training)
+        return self._plan().blocks(self, features)
 
     def _plan(self) -> FusionPlan:
         # train mode: units shared by every block (batch statistics); eval: each block's own

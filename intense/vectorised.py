@@ -34,12 +34,16 @@ import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 
-from .fusion import FusionHead
 from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct, require_batch_statistics
+
+if TYPE_CHECKING:
+    from .fusion import FusionHead
+    from .models import InTense
 
 __all__ = ["FusionPlan", "CLOSURE", "Centre", "segment_vbn", "stacked_vbn", "outer"]
 
@@ -281,36 +285,22 @@ class FusionPlan:
         return self._segments[key]
 
     # ----------------------------------------------------------------------------------
-    def blocks(
-        self,
-        modality_norms: Sequence[VBN],
-        projections: nn.ModuleDict,
-        interaction_norms: Sequence[nn.Module],
-        features: Sequence[Tensor],
-        training: bool,
-    ) -> list[Tensor]:
+    def blocks(self, model: InTense, features: Sequence[Tensor]) -> list[Tensor]:
         """The fusion layer's inputs, as `InTense.reference_blocks` returns them: VBN(f^m) for
         each modality (B, d_m), then each interaction's block (B, r, ..., r) (views of the stacks)."""
-        modalities, out = self.stacks(modality_norms, projections, interaction_norms, features, training)
+        modalities, out = self.stacks(model, features)
         blocks = list(modalities.split([f.shape[1] for f in features], dim=1))  # VBN(f^m), (B, d_m)
-        r = next(iter(projections.values())).out_features if out else 0
+        r = next(iter(model.projections.values())).out_features if out else 0
         scaled = {k: stack if scale is None else stack / scale[:, None, None] for k, (stack, scale) in out.items()}
         stacks = {k: iter(o.unbind(0)) for k, o in scaled.items()}  # each (r^k, B)
         blocks += [next(stacks[k]).t().view(-1, *[r] * k) for k, _ in self.output]  # (B, r, ..., r)
         return blocks
 
-    def fuse(
-        self,
-        head: FusionHead,
-        modality_norms: Sequence[VBN],
-        projections: nn.ModuleDict,
-        interaction_norms: Sequence[nn.Module],
-        features: Sequence[Tensor],
-        training: bool,
-    ) -> Tensor:
+    def fuse(self, model: InTense, features: Sequence[Tensor]) -> Tensor:
         """head(blocks(...)), eq. 8, without concatenating the blocks: the fusion layer's columns of
         the blocks of each order applied to their stack, (B, r^k) per block never transposed."""
-        modalities, out = self.stacks(modality_norms, projections, interaction_norms, features, training)
+        modalities, out = self.stacks(model, features)
+        head = model.head
         weight = head.linear.weight  # (outputs, sum of the blocks' widths)
         y = torch.addmm(head.linear.bias, modalities, weight[:, : modalities.shape[1]].t())  # (B, outputs)
         for k, (stack, scale) in out.items():  # (n_k, r^k, B), and eq. 10's divisor (n_k,) or None
@@ -332,16 +322,14 @@ class FusionPlan:
         return self._head_columns[k]
 
     def stacks(
-        self,
-        modality_norms: Sequence[VBN],
-        projections: nn.ModuleDict,
-        interaction_norms: Sequence[nn.Module],
-        features: Sequence[Tensor],
-        training: bool,
+        self, model: InTense, features: Sequence[Tensor]
     ) -> tuple[Tensor, dict[int, tuple[Tensor, Tensor | None]]]:
         """VBN(f^m) of every modality side by side (B, sum d_m), and the blocks of each order k,
         stacked batch last, {k: (n_k, r^k, B)} in the order of `of_order[k]`, each with the divisor
-        (n_k,) that eq. 10 applies to it (IterBN), or None when it is applied already."""
+        (n_k,) that eq. 10 applies to it (IterBN), or None when it is applied already. Reads the
+        model's modules (VBNs, projections, interaction norms) and its mode; updates its buffers."""
+        modality_norms, projections, training = model.modality_norms, model.projections, model.training
+        interaction_norms = model.interaction_norms
         batch, n_modalities = features[0].shape[0], len(features)
         if training:
             require_batch_statistics(batch)
