@@ -64,3 +64,12 @@ def test_dropout_at_last_step_draws_the_full_tensors_mask(time_major):
     last = dropout_at_last_step(full[:, -1:], 0.5, True, steps=5, time_major=time_major)
     assert torch.equal(last, expected)
     assert torch.equal(torch.get_rng_state(), state_after_full)  # as many draws as the full tensor's
+
+
+def test_fast_path_without_gradients_equals_the_reference():
+    """Evaluation (no gradients) takes scaled_dot_product_attention's kernel: the same outputs."""
+    torch.manual_seed(0)
+    model = MulT([6, 5], 3, d=12, heads=3, layers=2).eval()
+    inputs = _inputs([6, 5], [7, 9], torch.float32)
+    with torch.no_grad():
+        torch.testing.assert_close(model(inputs), model.reference_forward(inputs), rtol=1e-6, atol=1e-6)

@@ -77,11 +77,12 @@ def dropout_at_last_step(x: Tensor, p: float, training: bool, steps: int, time_m
 
 
 def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout: float) -> Tensor:
-    """softmax(q k^T / sqrt(d_head) + mask) v over (B, h, T, d_head) tensors. Without dropout of
-    the weights, as three batched matrix products: MulT's heads are narrow (40 / 10 = 4), where
-    `scaled_dot_product_attention`'s CPU kernel (blocked for wide heads) is tens of times slower.
-    With dropout, that kernel, whose draws from the random stream `nn.MultiheadAttention` makes too."""
-    if dropout > 0.0:
+    """softmax(q k^T / sqrt(d_head) + mask) v over (B, h, T, d_head) tensors. In training without
+    dropout of the weights, as three batched matrix products: MulT's heads are narrow (40 / 10 =
+    4), where the backward pass of `scaled_dot_product_attention`'s CPU kernel is slower. With
+    dropout (the kernel draws the masks that `nn.MultiheadAttention` draws), and without gradients
+    (evaluation: the kernel never forms the weights of a large batch), that kernel."""
+    if dropout > 0.0 or not (q.requires_grad or k.requires_grad or v.requires_grad):
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
     scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)  # (B, h, T, S)
     if mask is not None:
