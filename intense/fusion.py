@@ -75,6 +75,9 @@ class FusionHead(nn.Module):
         self.reg_param = None if reg_param is None else float(reg_param)
         self.n_train: int | None = None  # the training set size, set by the trainer
         self.linear = nn.Linear(sum(self.block_dims), output_dim)
+        # the block of each input feature (a column of W), for eq. 3's norms in one segment sum
+        column_block = torch.repeat_interleave(torch.arange(len(self.block_dims)), torch.tensor(self.block_dims))
+        self.register_buffer("column_block", column_block, persistent=False)  # not in the state_dict
         if init == "equal-norm":
             self.equalise_block_norms()
 
@@ -96,7 +99,18 @@ class FusionHead(nn.Module):
         return self.linear(torch.cat(flat, dim=1))  # (B, sum d_b) -> (B, output_dim)
 
     def block_norms(self) -> Tensor:
-        """||W_b||_F for every block, in block order: (n_blocks,). The bias is excluded."""
+        """||W_b||_F for every block, in block order: (n_blocks,). The bias is excluded.
+
+        One segment sum over W's squared columns, ||W_b||^2 = sum_{c in b} ||W_{:, c}||^2,
+        instead of one norm per block (`reference_block_norms`)."""
+        squares = self.linear.weight.pow(2).sum(dim=0)  # (sum d_b,)
+        sums = squares.new_zeros(len(self.block_dims)).index_add(0, self.column_block, squares)  # ||W_b||^2
+        # sqrt with a zero gradient at an all-zero block, as torch's norm has (not an infinite one)
+        positive = sums > 0
+        return torch.where(positive, torch.where(positive, sums, 1.0).sqrt(), 0.0)
+
+    def reference_block_norms(self) -> Tensor:
+        """`block_norms` block by block (the readable path)."""
         weight_blocks = torch.split(self.linear.weight, self.block_dims, dim=1)
         return torch.stack([w.norm() for w in weight_blocks])
 

@@ -12,6 +12,7 @@ from .data.base import MultimodalData
 from .fusion import FusionHead
 from .model_base import EncodedModel
 from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
+from .vectorised import CLOSURE, FusionPlan
 
 __all__ = ["InTense", "MNL", "INTERACTION_NORMS", "MAX_FUSION_INPUTS"]
 
@@ -40,6 +41,11 @@ class InTense(EncodedModel):
     Lambda / n, resolved by the trainer from the training set size n (`intense.objective`).
     `fusion_init="equal-norm"` starts every fusion weight block at the same norm (see
     `FusionHead.equalise_block_norms`); eq. 3 and eq. 4 are unchanged.
+
+    The blocks are computed together (`intense.vectorised.FusionPlan`: stacked by order, moments
+    shared across blocks in train mode); `vectorised=False` computes them block by block through
+    the modules (`reference_blocks`, the readable path). Both give the same blocks, gradients
+    and running statistics (tests/test_vectorised.py) from the same parameters and buffers.
     """
 
     def __init__(
@@ -58,6 +64,7 @@ class InTense(EncodedModel):
         encoder_dims: Sequence[int] | None = None,
         eps: float = 1e-5,
         momentum: float = 0.1,
+        vectorised: bool = True,
     ) -> None:
         super().__init__(encoders, modality_names, encoder_dims)
         if interaction_norm not in INTERACTION_NORMS:
@@ -88,6 +95,8 @@ class InTense(EncodedModel):
         block_names = names + [block_name(names, subset) for subset in self.interactions]
         block_dims = dims + sizes
         self.head = FusionHead(block_dims, block_names, output_dim, p=p, reg_param=reg_param, init=fusion_init)
+        self.vectorised = vectorised
+        self._plans: dict[bool, FusionPlan] = {}  # by whether units are shared; index tables only
 
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """inputs: one tensor per modality, in encoder order -> (B, output_dim)."""
@@ -95,10 +104,31 @@ class InTense(EncodedModel):
 
     def fuse(self, features: Sequence[Tensor]) -> Tensor:
         """eq. 8 on the encoders' outputs: (B, d_m) per modality -> (B, output_dim)."""
-        return self.head(self.fusion_blocks(features))
+        if not self.vectorised:
+            return self.head(self.reference_blocks(features))
+        return self._plan().fuse(self, features)  # head(blocks), the blocks not concatenated
 
     def fusion_blocks(self, features: Sequence[Tensor]) -> list[Tensor]:
-        """The fusion layer's inputs from the encoders' outputs, in `head.block_names` order."""
+        """The fusion layer's inputs from the encoders' outputs, in `head.block_names` order:
+        VBN(f^m) (B, d_m) for each modality, then each interaction's block (B, r, ..., r)."""
+        if not self.vectorised:
+            return self.reference_blocks(features)
+        return self._plan().blocks(self, features)
+
+    def _plan(self) -> FusionPlan:
+        # train mode: units shared by every block (batch statistics); eval: each block's own
+        shared = self.training or self.interaction_norm == "none"
+        if shared not in self._plans:
+            closure = CLOSURE[INTERACTION_NORMS[self.interaction_norm]]
+            self._plans[shared] = FusionPlan(self.interactions, closure, shared)
+        return self._plans[shared]
+
+    def _apply(self, fn, recurse=True):  # .to(), .double(), ...: buffers are new tensors
+        self._plans.clear()  # the plans keep views of the running buffers
+        return super()._apply(fn, recurse)
+
+    def reference_blocks(self, features: Sequence[Tensor]) -> list[Tensor]:
+        """`fusion_blocks` block by block, through each block's own module (the readable path)."""
         blocks = [norm(f) for norm, f in zip(self.modality_norms, features)]  # eq. 5, (B, d_m)
         latent = {int(m): proj(features[int(m)]) for m, proj in self.projections.items()}  # (B, r)
         for subset, norm in zip(self.interactions, self.interaction_norms):

@@ -27,12 +27,22 @@ __all__ = [
     "center_from_moments",
     "mean_sq_frobenius",
     "scale_interaction",
+    "require_batch_statistics",
 ]
 
 
 def _update_running(running: Tensor, batch: Tensor, momentum: float) -> None:
     """Exponential moving average, as in torch's BatchNorm: r <- (1 - m) r + m x."""
     running.mul_(1.0 - momentum).add_(batch.detach(), alpha=momentum)
+
+
+def require_batch_statistics(batch_size: int) -> None:
+    """Train mode estimates eq. 6-7 from the batch: it needs two samples or more."""
+    if batch_size < 2:
+        raise ValueError(
+            "VBN needs at least 2 samples per batch in train mode to estimate "
+            "batch statistics; use a larger batch or call model.eval()"
+        )
 
 
 class VBN(nn.Module):
@@ -59,11 +69,7 @@ class VBN(nn.Module):
         if f.dim() != 2 or f.shape[1] != self.num_features:
             raise ValueError(f"VBN expects a (batch, {self.num_features}) tensor, got shape {tuple(f.shape)}")
         if self.training:
-            if f.shape[0] < 2:
-                raise ValueError(
-                    "VBN needs at least 2 samples per batch in train mode to estimate "
-                    "batch statistics; use a larger batch or call model.eval()"
-                )
+            require_batch_statistics(f.shape[0])
             # eq. 6: mu = (1/|B|) sum_i f_i, element-wise
             mu = f.mean(dim=0)  # (d,)
             # eq. 7: sigma^2 = (1/|B|) sum_i ||f_i - mu||_2^2, one scalar

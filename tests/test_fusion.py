@@ -83,3 +83,20 @@ def test_equal_norm_init_starts_every_block_at_one_norm_and_keeps_the_total():
     assert all(abs(v - 0.2) < 1e-6 for v in equal.relevance().values())  # eq. 4 at p = 1: uniform
     with pytest.raises(ValueError, match="init must be one of"):
         FusionHead(dims, ["a", "b", "c", "d", "e"], 1, init="zeros")
+
+
+def test_block_norms_in_one_segment_sum_equal_the_per_block_norms_and_their_gradients():
+    torch.manual_seed(0)
+    head = FusionHead([3, 5, 2, 9], ["1", "2", "3", "1x2"], 4, p=1.5, reg_param=0.01)
+    with torch.no_grad():
+        head.linear.weight[:, 8:10] = 0.0  # an all-zero block: norm 0, gradient 0 (not nan)
+    fast = head.block_norms()
+    torch.testing.assert_close(fast, head.reference_block_norms())
+    assert fast[2] == 0.0
+    (grad,) = torch.autograd.grad(head.penalty(), head.linear.weight)
+    reference = FusionHead([3, 5, 2, 9], ["1", "2", "3", "1x2"], 4, p=1.5, reg_param=0.01)
+    reference.load_state_dict(head.state_dict())
+    reference.block_norms = reference.reference_block_norms
+    (expected,) = torch.autograd.grad(reference.penalty(), reference.linear.weight)
+    torch.testing.assert_close(grad, expected)
+    assert torch.isfinite(grad).all()
