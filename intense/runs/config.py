@@ -238,12 +238,12 @@ CHOSEN_SETTINGS: dict[str, dict[str, dict[str, float]]] = {
         "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
     },
     "mfeat": {
-        "intense": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "lf-concat": {"lr": 0.0005, "scheduler_gamma": 0.9},
-        "mnl": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "mro": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "multiroute": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "intense": {"lr": 0.005, "scheduler_gamma": 1.0},
+        "lf-concat": {"lr": 0.001, "scheduler_gamma": 1.0},
+        "mnl": {"lr": 0.05, "scheduler_gamma": 1.0},
+        "mro": {"lr": 0.005, "scheduler_gamma": 1.0},
+        "multiroute": {"lr": 0.01, "scheduler_gamma": 0.95},
+        "tfn": {"lr": 5e-05, "scheduler_gamma": 1.0},
     },
 }
 
