@@ -51,6 +51,7 @@ def stepper(modalities: int, model: str, order: int | None, batch: int, **build)
     torch.manual_seed(0)  # the same encoders for every model of a setting
     splits = run_splits(config)
     net = build_model(config, splits["train"])
+    net.set_training_size(len(splits["train"]))  # eq. 3's Lambda / n, as the trainer sets it
     for key, value in build.items():
         setattr(net, key, value)
     optimizer = torch.optim.AdamW(net.param_groups(config.weight_decay), lr=config.lr)

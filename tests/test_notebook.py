@@ -109,7 +109,7 @@ def test_a_results_file_is_merged_by_seed_and_never_shrinks(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_chapters_full_mode_with_fewer_seeds_or_other_settings_deletes_nothing_committed(tmp_path):
+def test_a_chapters_full_mode_with_fewer_seeds_or_other_settings_deletes_nothing_committed(tmp_path, monkeypatch):
     """What a reviewer runs (README): the chapter's full mode with fewer seeds, then with other
     settings, in a clone of its notebook and committed results file; git sees no change."""
     import shutil
@@ -126,6 +126,7 @@ def test_a_chapters_full_mode_with_fewer_seeds_or_other_settings_deletes_nothing
     subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
     subprocess.run([*git, "commit", "-qm", "committed results"], cwd=tmp_path, check=True)
     notebook = tmp_path / "notebooks" / f"{name}.ipynb"
+    monkeypatch.setenv("INTENSE_RESULTS", str(tmp_path / "results"))  # the kernel reads the copy
     for parameters in ({"mode": "full", "seeds": 2}, {"mode": "full", "seeds": 1, "steps": 20}):
         out = tmp_path / "out.ipynb"
         papermill.execute_notebook(notebook, out, parameters=parameters, cwd=notebook.parent, progress_bar=False)

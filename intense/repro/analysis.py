@@ -13,6 +13,7 @@ from .verdicts import mean_verdict, share_verdict, signflip_interval
 __all__ = [
     "relevance_spread",
     "relevance_table",
+    "learned_runs",
     "accuracy_summary",
     "still_improving",
     "mean_sd",
@@ -37,6 +38,15 @@ def relevance_table(runs: pd.DataFrame) -> pd.DataFrame:
         for block, value in r.relevance.items()
     ]
     return pd.DataFrame(rows)
+
+
+def learned_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The runs that learned the task, and a caption saying so; every run, captioned so, where
+    none did (a smoke run's few steps, or a setting no seed learns)."""
+    learned = runs[runs.learned.fillna(False).astype(bool)]
+    if len(learned):
+        return learned, f"the {len(learned)} learned seeds"
+    return runs, f"no seed learned the task: all {len(runs)} seeds"
 
 
 def relevance_spread(runs: pd.DataFrame) -> pd.DataFrame:
