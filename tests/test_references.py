@@ -17,17 +17,13 @@ INDEXED = set(range(1, 11)) | {25, 26}
 SOURCES = sorted(p for folder in ("intense", "benchmarks", "experiments") for p in (ROOT / folder).rglob("*.py"))
 # a file name: folders, a name, an extension of the repository's files (a '<placeholder>' is no name)
 FILE = re.compile(r"(?<![\w/.~$<>-])((?:[\w-]+/)*[\w.-]+\.(?:py|md|ipynb|json|yml|yaml|toml|zip))\b")
-# names in examples of the command line: what a user writes, not a file of the repository; and
-# the files that scripts write and that are not committed yet: the priors file of
-# experiments/initial_relevance.py and MulT's benchmark (benchmarks/bench_mult.py)
+# names in examples of the command line: what a user writes, not a file of the repository
 EXAMPLE_OUTPUTS = {
     "RUN.json",
     "run.json",
     "audit.json",
     "mosi.json",
     "out.ipynb",
-    "results/relevance_at_init.json",
-    "results/benchmark_mult.json",
 }
 
 
