@@ -22,6 +22,7 @@ set's table has been run on the whole grid).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from functools import partial
 
@@ -58,19 +59,21 @@ from intense.repro.suites import (
     widened_lrs,
 )
 from intense.runs import sweep
+from intense.runs.config import MODELS
 from intense.runs.record import environment, write_json
 
-WORKERS = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
+# set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
+WORKERS = 0
 # parity3-levers: only the levers named (default: all; two drivers given different levers run
 # side by side, as each lever has its own folder)
-LEVERS = [a for a in sys.argv[1:] if a in PARITY3_LEVERS] or list(PARITY3_LEVERS)
+LEVERS: list[str] = list(PARITY3_LEVERS)
 # lambda: only the regimes named (default: all)
-REGIMES = [a for a in sys.argv[1:] if a in LAMBDA_REGIMES] or list(LAMBDA_REGIMES)
+REGIMES: list[str] = list(LAMBDA_REGIMES)
 # enrico-variants: only the variants named (default: all)
-VARIANTS = [a for a in sys.argv[1:] if a in ENRICO_VARIANTS] or list(ENRICO_VARIANTS)
+VARIANTS: list[str] = list(ENRICO_VARIANTS)
 # select: only the data sets named (default: all of SELECTED), and with --methods only those methods
-DATASETS = [a for a in sys.argv[1:] if a in SELECTED] or list(SELECTED)
-METHODS = sys.argv[sys.argv.index("--methods") + 1 :] if "--methods" in sys.argv else None
+DATASETS: list[str] = list(SELECTED)
+METHODS: list[str] | None = None
 
 
 def fig4() -> None:
@@ -164,8 +167,42 @@ PARTS = {
     ),
 }
 
-if __name__ == "__main__":
+
+def parse(argv: list[str]) -> list[str]:
+    """The parts to run (all when none is named), after setting the module's options from `argv`;
+    an unknown part or name, or a bad option, stops with the list of what is known."""
+    global WORKERS, LEVERS, REGIMES, VARIANTS, DATASETS, METHODS
+    names = {"parts": list(PARTS), "levers": list(PARITY3_LEVERS), "regimes": list(LAMBDA_REGIMES)}
+    names |= {"enrico variants": list(ENRICO_VARIANTS), "data sets": list(SELECTED)}
+    parser = argparse.ArgumentParser(
+        prog="python experiments/real_world.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="; ".join(f"{kind}: {' '.join(known)}" for kind, known in names.items()),
+    )
+    parser.add_argument("names", nargs="*", metavar="PART [NAME ...]", help="parts to run and the names they take")
+    parser.add_argument("--workers", type=int, default=0, help="runs at once (0: one per core)")
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=MODELS,
+        metavar="METHOD",
+        help=f"select: only these methods ({', '.join(MODELS)})",
+    )
+    args = parser.parse_args(argv)
+    if unknown := [n for n in args.names if not any(n in known for known in names.values())]:
+        parser.error(f"unknown part or name {', '.join(unknown)} (see the list below --help)")
+    if args.workers < 0:
+        parser.error("--workers takes 0 (one per core) or a positive number")
+    WORKERS, METHODS = args.workers, args.methods
+    LEVERS = [a for a in args.names if a in PARITY3_LEVERS] or LEVERS
+    REGIMES = [a for a in args.names if a in LAMBDA_REGIMES] or REGIMES
+    VARIANTS = [a for a in args.names if a in ENRICO_VARIANTS] or VARIANTS
+    DATASETS = [a for a in args.names if a in SELECTED] or DATASETS
     # "select DATASET ..." names the data sets to select for, not the parts of the same names
-    names = ["select"] if sys.argv[1:2] == ["select"] else [a for a in sys.argv[1:] if a in PARTS]
-    for name in names or PARTS:
+    return ["select"] if args.names[:1] == ["select"] else [a for a in args.names if a in PARTS] or list(PARTS)
+
+
+if __name__ == "__main__":
+    for name in parse(sys.argv[1:]):
         PARTS[name]()

@@ -2,8 +2,10 @@
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -315,3 +317,21 @@ def test_the_relevance_at_initialisation_can_be_recomputed_for_an_older_record(t
     assert (
         initial_relevance(RunConfig.for_dataset("synthgene-tri", n_samples=160, seed=5)) != record["relevance_at_init"]
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["--help"], 0, "parts: select write-choices"),
+        (["enrico", "bogus"], 2, "unknown part or name bogus"),
+        (["select", "--methods", "foo"], 2, "invalid choice: 'foo'"),
+    ],
+)
+def test_the_reproduction_driver_runs_nothing_on_help_or_a_name_it_does_not_know(argv, code, says, tmp_path):
+    """experiments/real_world.py answers --help with its parts and refuses an unknown name before
+    any run starts (it once read every argument it did not know as 'run everything')."""
+    script = Path(__file__).parents[1] / "experiments" / "real_world.py"
+    env = {**os.environ, "INTENSE_RESULTS": str(tmp_path)}
+    done = subprocess.run([sys.executable, script, *argv], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == code and says in done.stdout + done.stderr
+    assert not any(tmp_path.iterdir())
