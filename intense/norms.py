@@ -31,11 +31,6 @@ __all__ = [
 ]
 
 
-def _update_running(running: Tensor, batch: Tensor, momentum: float) -> None:
-    """Exponential moving average, as in torch's BatchNorm: r <- (1 - m) r + m x."""
-    running.mul_(1.0 - momentum).add_(batch.detach(), alpha=momentum)
-
-
 def require_batch_statistics(batch_size: int) -> None:
     """Train mode estimates eq. 6-7 from the batch: it needs two samples or more."""
     if batch_size < 2:
@@ -45,7 +40,44 @@ def require_batch_statistics(batch_size: int) -> None:
         )
 
 
-class VBN(nn.Module):
+class _NormBase(nn.Module):
+    """What every normalisation of this module shares, as `torch.nn`'s `_NormBase` does for the
+    BatchNorms: the sizes d_1, ..., d_k of the factors it normalises, eps (added to each
+    variance) and the momentum of its running estimates, each checked once here; the running
+    update; the check of the factors a forward pass gets; and the printed form."""
+
+    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        name = type(self).__name__
+        dims = [int(d) for d in dims]
+        if not dims or min(dims) < 1:
+            raise ValueError(f"{name} needs the sizes of at least one factor, each >= 1, got {dims}")
+        if not (math.isfinite(eps) and eps >= 0):
+            raise ValueError(f"{name} eps must be a finite number >= 0, got {eps}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{name} momentum must lie in [0, 1], got {momentum}")
+        self.dims = dims
+        self.eps = eps
+        self.momentum = momentum
+
+    def update_running(self, running: Tensor, batch: Tensor) -> None:
+        """Exponential moving average, as in torch's BatchNorm: r <- (1 - m) r + m x."""
+        running.mul_(1.0 - self.momentum).add_(batch.detach(), alpha=self.momentum)
+
+    def check_factors(self, features: Sequence[Tensor]) -> None:
+        """One (B, d_m) tensor per factor, d_m as declared, one batch size."""
+        if len(features) != len(self.dims):
+            raise ValueError(f"{type(self).__name__} over {len(self.dims)} factors got {len(features)}")
+        check_factors(features)
+        for m, (f, d) in enumerate(zip(features, self.dims)):
+            if f.shape[1] != d:
+                raise ValueError(f"{type(self).__name__}: factor {m} must have {d} features, got {f.shape[1]}")
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}, eps={self.eps}, momentum={self.momentum}"
+
+
+class VBN(_NormBase):
     """eq. 5-7: vector-wise batch normalisation.
 
     Unlike BatchNorm there is one scalar variance per block (the batch mean of the
@@ -54,14 +86,8 @@ class VBN(nn.Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
-        super().__init__()
-        if num_features < 1:
-            raise ValueError(f"VBN needs num_features >= 1, got {num_features}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"VBN momentum must lie in [0, 1], got {momentum}")
+        super().__init__([num_features], eps, momentum)
         self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
         self.register_buffer("running_mean", torch.zeros(num_features))  # (d,)
         self.register_buffer("running_var", torch.ones(()))  # scalar
 
@@ -74,14 +100,14 @@ class VBN(nn.Module):
             mu = f.mean(dim=0)  # (d,)
             # eq. 7: sigma^2 = (1/|B|) sum_i ||f_i - mu||_2^2, one scalar
             var = (f - mu).pow(2).sum(dim=1).mean()  # ()
-            _update_running(self.running_mean, mu, self.momentum)
-            _update_running(self.running_var, var, self.momentum)
+            self.update_running(self.running_mean, mu)
+            self.update_running(self.running_var, var)
         else:
             mu, var = self.running_mean, self.running_var
         # eq. 5: f~ = (f - mu) / sigma
         return (f - mu) / torch.sqrt(var + self.eps)  # (B, d)
 
-    def extra_repr(self) -> str:
+    def extra_repr(self) -> str:  # as BatchNorm1d prints itself
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
@@ -198,7 +224,7 @@ def scale_interaction(psi: Tensor, sq_norm: Tensor, eps: float = 1e-5) -> Tensor
     return psi / torch.sqrt(sq_norm + eps)
 
 
-class IterBN(nn.Module):
+class IterBN(_NormBase):
     """eq. 9-10: iterative batch normalisation of one interaction I (Sec. 3.3).
 
     VBN on each factor (eq. 5), centring (eq. 9), then scaling to unit mean squared
@@ -207,17 +233,10 @@ class IterBN(nn.Module):
     """
 
     def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
-        super().__init__()
-        dims = [int(d) for d in dims]
-        if not dims:
-            raise ValueError("IterBN needs the sizes of at least one factor")
-        self.dims = dims
-        self.eps = eps
-        self.momentum = momentum
-        self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in dims)
-        k = len(dims)
-        for mask in range(1, 1 << k):
-            shape = [1] + [d if mask >> m & 1 else 1 for m, d in enumerate(dims)]
+        super().__init__(dims, eps, momentum)
+        self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
+        for mask in range(1, 1 << len(self.dims)):
+            shape = [1] + [d if mask >> m & 1 else 1 for m, d in enumerate(self.dims)]
             self.register_buffer(f"running_moment_{mask}", torch.zeros(shape))
         self.register_buffer("running_sq_norm", torch.ones(()))
 
@@ -225,49 +244,42 @@ class IterBN(nn.Module):
         return {mask: getattr(self, f"running_moment_{mask}") for mask in range(1, 1 << len(self.dims))}
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
-        if len(features) != len(self.dims):
-            raise ValueError(f"IterBN over {len(self.dims)} factors got {len(features)}")
+        self.check_factors(features)
         normed = [vbn(f) for vbn, f in zip(self.factor_norms, features)]  # eq. 5, (B, d_m)
         products = subset_products(normed)
         if self.training:
             moments = moments_of(products)
             for mask, running in self._running_moments().items():
-                _update_running(running, moments[mask], self.momentum)
+                self.update_running(running, moments[mask])
         else:
             moments = self._running_moments()
         psi = center_from_moments(products, moments)  # eq. 9, (B, d_1, ..., d_k)
         if self.training:
             sq_norm = mean_sq_frobenius(psi)  # E ||Psi||_F^2, ()
-            _update_running(self.running_sq_norm, sq_norm, self.momentum)
+            self.update_running(self.running_sq_norm, sq_norm)
         else:
             sq_norm = self.running_sq_norm
         return scale_interaction(psi, sq_norm, self.eps)  # eq. 10, (B, d_1, ..., d_k)
 
-    def extra_repr(self) -> str:
-        return f"dims={self.dims}"
 
-
-class NaiveInteractionNorm(nn.Module):
+class NaiveInteractionNorm(_NormBase):
     """The ablation of Fig. 7 (Sec. 3.3, "What can go wrong?"): VBN on each factor,
     the plain tensor product, VBN of the product. No higher-order centring, so lower-order
     signals can hide inside the product (the Rademacher example of Sec. 3.3)."""
 
     def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
-        super().__init__()
-        self.dims = [int(d) for d in dims]
+        super().__init__(dims, eps, momentum)
         self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
         self.product_norm = VBN(math.prod(self.dims), eps, momentum)
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
+        self.check_factors(features)
         normed = [vbn(f) for vbn, f in zip(self.factor_norms, features)]  # (B, d_m)
         product = outer_product(normed)  # (B, d_1, ..., d_k)
         return self.product_norm(product.flatten(1)).reshape(product.shape)
 
-    def extra_repr(self) -> str:
-        return f"dims={self.dims}"
 
-
-class IteratedPairwiseNorm(nn.Module):
+class IteratedPairwiseNorm(_NormBase):
     """Sec. 3.3's "trivial extension" of the bimodal scheme, as the paper describes it: VBN on
     each factor, then one factor folded in at a time with VBN after every product,
 
@@ -278,34 +290,28 @@ class IteratedPairwiseNorm(nn.Module):
     `NaiveInteractionNorm`."""
 
     def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
-        super().__init__()
-        self.dims = [int(d) for d in dims]
+        super().__init__(dims, eps, momentum)
         self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
         self.product_norms = nn.ModuleList(
             VBN(math.prod(self.dims[:k]), eps, momentum) for k in range(2, len(self.dims) + 1)
         )
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
+        self.check_factors(features)
         normed = [vbn(f) for vbn, f in zip(self.factor_norms, features)]  # (B, d_m)
         z = normed[0]
         for f, vbn in zip(normed[1:], self.product_norms):
             z = vbn(outer_product([z, f]).flatten(1))  # (B, d_1 ... d_k), centred and scaled
         return z.reshape(z.shape[0], *self.dims)  # (B, d_1, ..., d_k)
 
-    def extra_repr(self) -> str:
-        return f"dims={self.dims}"
 
-
-class PlainProduct(nn.Module):
+class PlainProduct(_NormBase):
     """No normalisation at all: the raw tensor product of the factors (Sec. 3.3's
     constant-component example shows how it absorbs lower-order terms)."""
 
     def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
-        super().__init__()
-        self.dims = [int(d) for d in dims]
+        super().__init__(dims, eps, momentum)
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
+        self.check_factors(features)
         return outer_product(features)  # (B, d_1, ..., d_k)
-
-    def extra_repr(self) -> str:
-        return f"dims={self.dims}"

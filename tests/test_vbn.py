@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from intense import VBN
+from intense.norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
 
 
 def batch(seed=0, n=64, d=5):
@@ -54,3 +54,30 @@ def test_bad_input_errors():
         VBN(5)(torch.randn(1, 5))
     with pytest.raises(ValueError, match="momentum"):
         VBN(5, momentum=2.0)
+
+
+SCHEMES = [IterBN, NaiveInteractionNorm, IteratedPairwiseNorm, PlainProduct]
+
+
+@pytest.mark.parametrize("norm", [VBN, *SCHEMES])
+def test_every_normalisation_checks_its_settings_alike(norm):
+    """The shared base (as torch.nn's _NormBase): sizes, eps and momentum are checked once, for
+    VBN and every interaction scheme, and the printed module shows them."""
+    size = 3 if norm is VBN else [3, 2]
+    with pytest.raises(ValueError, match=rf"{norm.__name__} momentum must lie in \[0, 1\], got 1.5"):
+        norm(size, momentum=1.5)
+    with pytest.raises(ValueError, match=rf"{norm.__name__} eps must be a finite number >= 0, got -1"):
+        norm(size, eps=-1.0)
+    with pytest.raises(ValueError, match=rf"{norm.__name__} needs the sizes of at least one factor"):
+        norm(0 if norm is VBN else [3, 0])
+    assert "eps=0.001, momentum=0.2" in repr(norm(size, eps=1e-3, momentum=0.2))
+
+
+@pytest.mark.parametrize("norm", SCHEMES)
+def test_every_interaction_scheme_names_a_missing_or_misshaped_factor(norm):
+    scheme = norm([3, 2])
+    with pytest.raises(ValueError, match=rf"{norm.__name__} over 2 factors got 1"):
+        scheme([torch.randn(8, 3)])
+    with pytest.raises(ValueError, match=rf"{norm.__name__}: factor 1 must have 2 features, got 4"):
+        scheme([torch.randn(8, 3), torch.randn(8, 4)])
+    assert scheme([torch.randn(8, 3), torch.randn(8, 2)]).shape == (8, 3, 2)
