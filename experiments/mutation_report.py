@@ -46,10 +46,17 @@ COUNTS = {
 }
 
 
-def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
-    """{mutant name: reason} from the hand-reviewed list."""
+def load_equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, str], str]:
+    """{(function, mutated line): reason} from the hand-reviewed list."""
     table = tomllib.loads(path.read_text())
-    return {name: entry["reason"] for name, entry in table.items()}
+    return {(e["function"], e["mutated"].strip()): e["reason"] for e in table.get("equivalent", [])}
+
+
+def equivalence(name: str, change: list[str], equivalents: dict[tuple[str, str], str]) -> str | None:
+    """The reason a mutant is equivalent, if the list has its function and its mutated line."""
+    function = name.rsplit("__mutmut_", 1)[0]
+    mutated = " ".join(line[1:].strip() for line in change if line.startswith("+"))
+    return equivalents.get((function, mutated))
 
 
 def changed_lines(name: str) -> list[str]:
@@ -60,7 +67,7 @@ def changed_lines(name: str) -> list[str]:
     return [line.rstrip() for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
-def module_records(equivalents: dict[str, str]) -> dict[str, dict]:
+def module_records(equivalents: dict[tuple[str, str], str]) -> dict[str, dict]:
     """One record per mutated module, from mutmut's results in mutants/ (run from ROOT)."""
     from mutmut.configuration import config
     from mutmut.mutation.data import SourceFileMutationData
@@ -76,11 +83,10 @@ def module_records(equivalents: dict[str, str]) -> dict[str, dict]:
         data.load()
         statuses = {name: COUNTS[status_by_exit_code[code]] for name, code in sorted(data.exit_code_by_key.items())}
         counts = Counter(statuses.values())
-        equivalent = sorted(n for n in statuses if n in equivalents)
-        for name in equivalent:
-            if statuses[name] not in ("survived", "no_tests"):
-                raise ValueError(f"{name} is listed as equivalent but it is {statuses[name]}: remove it from the list")
-        uncaught = sorted(n for n, s in statuses.items() if s in ("survived", "no_tests") and n not in equivalents)
+        changes = {n: changed_lines(n) for n, s in statuses.items() if s in ("survived", "no_tests")}
+        reasons = {n: equivalence(n, c, equivalents) for n, c in changes.items()}
+        equivalent = sorted(n for n, r in reasons.items() if r)
+        uncaught = sorted(n for n, r in reasons.items() if not r)
         not_run = counts["not_run"]
         total = len(statuses)
         denominator = total - len(equivalent) - not_run
@@ -96,8 +102,8 @@ def module_records(equivalents: dict[str, str]) -> dict[str, dict]:
             "not_run": not_run,
             "equivalent": len(equivalent),
             "score": caught / denominator if denominator else None,
-            "survivors": [{"mutant": n, "status": statuses[n], "change": changed_lines(n)} for n in uncaught],
-            "equivalents": [{"mutant": n, "reason": equivalents[n], "change": changed_lines(n)} for n in equivalent],
+            "survivors": [{"mutant": n, "status": statuses[n], "change": changes[n]} for n in uncaught],
+            "equivalents": [{"mutant": n, "reason": reasons[n], "change": changes[n]} for n in equivalent],
         }
     return modules
 
@@ -139,10 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_json(args.out, record)
     for name, m in modules.items():
-        score = "not run" if not m["run"] else f"{m['score']:.1%} ({m['killed'] + m['timeouts']} of "
-        if m["run"]:
-            score += f"{m['mutants'] - m['equivalent']}; {len(m['survivors'])} survivors)"
-        print(f"{name:32} {score}")
+        if "mutants" not in m:
+            print(f"{name:32} not run")
+            continue
+        done = "" if m["run"] else f", partly run: {m['not_run']} not checked"
+        score = "-" if m["score"] is None else f"{m['score']:.1%}"
+        print(
+            f"{name:32} {score} ({m['killed'] + m['timeouts']} caught of {m['mutants']}; "
+            f"{len(m['survivors'])} survivors{done})"
+        )
     print(f"wrote {args.out}")
     low = [n for n, m in modules.items() if m["run"] and m["score"] is not None and m["score"] < args.target]
     if args.check and low:
