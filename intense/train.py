@@ -228,13 +228,14 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
         model.train()
         start = time.perf_counter()
         order = training_order(train, config.class_balance, generator).to(train.labels.device)
-        total = 0.0
+        total, steps = 0.0, 0
         for b in range(batches):
             index = order[b * config.batch_size : (b + 1) * config.batch_size]
             if index.numel() < 2:  # batch statistics need two samples
                 continue
             inputs = [x[index] for x in train.modalities]
             total += optimizer_step(model, optimizer, inputs, train.labels[index], loss_fn, config.grad_clip)
+            steps += 1
             bar.update()
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
@@ -244,7 +245,7 @@ def fit(model: MultimodalModel, train: MultimodalData, val: MultimodalData, conf
             {
                 "epoch": epoch,
                 "lr": lr,
-                "train_objective": total / batches,
+                "train_objective": total / steps,  # the mean over the epoch's steps
                 "val_loss": val_metrics["loss"],
                 "val_accuracy": val_metrics["accuracy"],
                 "relevance": model.relevance(val),

@@ -158,3 +158,131 @@ def test_class_balance_by_loss_weights_only_the_loss_and_by_sampler_only_the_dra
         assert (training_weights is data.class_weights) == (balance == "loss"), balance
     with pytest.raises(ValueError, match="class_balance must be one of"):
         TrainConfig(class_balance="oversample")
+
+
+def _scripted_fit(monkeypatch, n, batch_size, val_metrics, **config):
+    """fit with optimizer_step and evaluate replaced by scripts: step k returns k, epoch e's
+    validation gives val_metrics[e - 1]; returns the result, each step's arguments and the
+    model's weights as each epoch ended (deep copies)."""
+    import copy
+
+    import intense.train as train_module
+
+    steps, snapshots = [], []
+
+    def step(model, optimizer, inputs, targets, loss_fn, grad_clip):
+        steps.append({"batch": targets.shape[0], "grad_clip": grad_clip})
+        with torch.no_grad():  # a change of the weights that each epoch's snapshot can tell apart
+            next(model.parameters()).add_(1.0)
+        return float(len(steps))
+
+    def scripted_evaluate(model, data, batch_size=1024):
+        snapshots.append(copy.deepcopy(model.state_dict()))
+        return dict(val_metrics[len(snapshots) - 1])
+
+    monkeypatch.setattr(train_module, "optimizer_step", step)
+    monkeypatch.setattr(train_module, "evaluate", scripted_evaluate)
+    settings = {"epochs": len(val_metrics), "batch_size": batch_size, "progress": False} | config
+    result = fit(model(), toy(n, 0), toy(16, 1), TrainConfig(**settings))
+    return result, steps, snapshots
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")  # the scripted steps
+def test_an_epoch_steps_on_every_batch_of_two_or_more_and_records_the_mean_of_its_objectives(monkeypatch):
+    """66 samples in batches of 32: 32, 32 and a last batch of 2 (taken: two samples give batch
+    statistics); 65 samples: the last batch of 1 is skipped, and the epoch's objective is the
+    mean over the steps taken."""
+    flat = [{"loss": 1.0, "accuracy": 0.5}] * 2
+    result, steps, _ = _scripted_fit(monkeypatch, 66, 32, flat, grad_clip=0.7)
+    assert [s["batch"] for s in steps] == [32, 32, 2] * 2
+    assert all(s["grad_clip"] == 0.7 for s in steps)  # the configured clipping reaches every step
+    assert [h["train_objective"] for h in result.history] == [2.0, 5.0]  # (1+2+3)/3, (4+5+6)/3
+    result, steps, _ = _scripted_fit(monkeypatch, 65, 32, flat)
+    assert [s["batch"] for s in steps] == [32, 32] * 2
+    assert [h["train_objective"] for h in result.history] == [1.5, 3.5]
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")  # the scripted steps
+def test_the_two_selections_keep_the_weights_of_their_own_epochs(monkeypatch, caplog):
+    """Least validation loss (epoch 2) is the model fit leaves; the highest validation accuracy
+    (epoch 3, the first of a tie) is kept aside; both are the weights as those epochs ended, not
+    views of weights trained on afterwards. Whether the run learned is read at the kept epoch."""
+    scripted = [(3.0, 0.5), (1.0, 0.6), (2.0, 0.9), (4.0, 0.9)]
+    metrics = [{"loss": loss, "accuracy": acc} for loss, acc in scripted]
+    with caplog.at_level("WARNING", logger="intense.train"):
+        result, _, snapshots = _scripted_fit(monkeypatch, 64, 32, metrics, learned_above=0.55)
+    assert result.best_epoch == 2 and result.best_val_loss == 1.0
+    assert result.by_val_accuracy["epoch"] == 3 and result.by_val_accuracy["val"]["accuracy"] == 0.9
+    for state, epoch in ((result.selected_state, 2), (result.by_val_accuracy["state"], 3)):
+        assert all(torch.equal(state[k], snapshots[epoch - 1][k]) for k in state)
+        assert not all(torch.equal(state[k], snapshots[-1][k]) for k in state)
+    assert not caplog.records  # epoch 2's accuracy 0.6 passes 0.55 (epoch 1's 0.5 would not)
+    with caplog.at_level("WARNING", logger="intense.train"):
+        _scripted_fit(monkeypatch, 64, 32, metrics, learned_above=0.65)
+    assert "validation accuracy 0.600 is below the data set's threshold 0.650" in caplog.text
+
+
+def test_fit_gives_the_optimiser_both_weight_decays_and_draws_batches_from_its_own_seed(monkeypatch):
+    m, calls = model(), []
+    real = m.param_groups
+    monkeypatch.setattr(m, "param_groups", lambda *args: calls.append(args) or real(*args))
+    fit(m, toy(64, 0), toy(16, 1), TrainConfig(epochs=1, weight_decay=0.3, fusion_weight_decay=0.2, progress=False))
+    assert calls == [(0.3, 0.2)]
+    runs = []
+    for global_seed in (1, 2):  # the global generator differs; the run's seed does not
+        torch.manual_seed(global_seed)
+        m = MNL([MLPEncoder(3, 4, hidden=(8,)) for _ in range(2)], 1)
+        m.load_state_dict(model().state_dict())
+        torch.manual_seed(global_seed)
+        runs.append(fit(m, toy(64, 0), toy(16, 1), TrainConfig(epochs=2, seed=5, progress=False)).history)
+    assert [h["train_objective"] for h in runs[0]] == [h["train_objective"] for h in runs[1]]
+
+
+def test_accuracy_counts_a_logit_of_zero_as_the_negative_class_and_the_arg_max_as_the_class():
+    class Fixed(torch.nn.Module):
+        def __init__(self, out):
+            super().__init__()
+            self.out = out
+
+        def forward(self, inputs):
+            return self.out
+
+    binary = MultimodalData("b", [torch.zeros(3, 1)], torch.tensor([0.0, 1.0, 0.0]), ["1"], "binary")
+    assert evaluate(Fixed(torch.tensor([[0.0], [1.0], [-1.0]])), binary)["accuracy"] == 1.0
+    logits = torch.tensor([[0.1, 2.0, 0.3], [5.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 3.0, 0.0]])
+    labels = torch.tensor([1, 0, 2, 2])
+    multiclass = MultimodalData("m", [torch.zeros(4, 1)], labels, ["1"], "multiclass", n_classes=3)
+    assert evaluate(Fixed(logits), multiclass)["accuracy"] == 0.75
+    regression = MultimodalData("r", [torch.zeros(2, 1)], torch.tensor([-1.0, 0.5]), ["1"], "regression")
+    assert evaluate(Fixed(torch.tensor([[0.0], [0.0]])), regression)["accuracy"] == 0.5  # 0 is not > 0
+
+
+def test_the_chance_rate_is_the_share_of_the_most_common_class_or_sign():
+    from intense.train import chance_rate
+
+    signs = MultimodalData("r", [torch.zeros(4, 1)], torch.tensor([0.5, 0.25, -2.0, 0.0]), ["1"], "regression")
+    assert chance_rate(signs) == pytest.approx(2 / 3)  # label 0 left out; small labels are positive
+    one = MultimodalData("b", [torch.zeros(1, 1)], torch.tensor([1.0]), ["1"], "binary")
+    assert chance_rate(one) == 1.0
+
+
+def test_a_weighted_cross_entropy_uses_the_class_weights_it_is_given():
+    out, y, weights = torch.randn(6, 3), torch.tensor([0, 1, 2, 2, 1, 0]), torch.tensor([0.2, 1.0, 3.0])
+    expected = torch.nn.functional.cross_entropy(out, y, weight=weights)
+    assert task_loss("multiclass", weights)(out, y).item() == pytest.approx(expected.item())
+    assert task_loss("multiclass", weights)(out, y).item() != pytest.approx(task_loss("multiclass")(out, y).item())
+
+
+def test_train_steps_checks_its_input_and_draws_batches_from_its_own_seed():
+    data = toy(40, 0)
+    loss = lambda out, t: task_loss("binary")(out, t)  # noqa: E731
+    with pytest.raises(ValueError, match=r"every modality needs 40 samples, got \[40, 39\]"):
+        train_steps(model(), [data.modalities[0], data.modalities[1][:39]], data.labels, loss)
+    for steps, batch_size in ((0, 8), (1, 1)):
+        with pytest.raises(ValueError, match="need steps >= 1 and batch_size >= 2"):
+            train_steps(model(), data.modalities, data.labels, loss, steps=steps, batch_size=batch_size)
+    histories = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        histories.append(train_steps(model(), data.modalities, data.labels, loss, steps=3, batch_size=2, seed=7))
+    assert histories[0] == histories[1] and len(histories[0]) == 3
