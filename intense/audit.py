@@ -46,7 +46,7 @@ from .blocks import block_name
 from .data.base import MultimodalData
 from .model_base import MultimodalModel
 from .models import InTense
-from .train import evaluate
+from .train import correct, evaluate
 
 __all__ = [
     "Coalition",
@@ -204,13 +204,7 @@ def emap(model: MultimodalModel, data: MultimodalData, partners: int = 16, seed:
 
 
 def _accuracy(logits: Tensor, data: MultimodalData) -> float:
-    y = data.labels
-    if data.task == "multiclass":
-        return (logits.argmax(dim=1) == y).float().mean().item()
-    if data.task == "regression":
-        keep = y != 0
-        return ((logits[keep, 0] > 0) == (y[keep] > 0)).float().mean().item()
-    return ((logits[:, 0] > 0) == (y > 0.5)).float().mean().item()
+    return correct(logits, data.labels, data.task).mean().item()
 
 
 def spearman(a: Sequence[float], b: Sequence[float]) -> float:

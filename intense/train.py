@@ -31,6 +31,7 @@ __all__ = [
     "FitResult",
     "task_loss",
     "evaluate",
+    "correct",
     "optimizer_step",
     "fit",
     "train_steps",
@@ -56,7 +57,9 @@ def task_loss(task: Task, class_weights: Tensor | None = None) -> LossFn:
     raise ValueError(f"unknown task {task!r}: use 'binary', 'multiclass' or 'regression'")
 
 
-def _correct(out: Tensor, y: Tensor, task: Task) -> Tensor:
+def correct(out: Tensor, y: Tensor, task: Task) -> Tensor:
+    """1.0 for each sample predicted right, 0.0 otherwise: binary, a positive logit for label 1;
+    multiclass, the arg max; regression, the sign (samples with label 0 left out, App. E.4)."""
     if task == "binary":
         return ((out[:, 0] > 0).float() == y).float()
     if task == "multiclass":
@@ -97,19 +100,19 @@ def evaluate(model: MultimodalModel, data: MultimodalData, batch_size: int = 102
     """Mean loss (without the penalty) and accuracy of `model` on `data`, in eval mode."""
     was_training = model.training
     model.eval()
-    loss_fn, total_loss, correct, counted = task_loss(data.task, data.class_weights), 0.0, 0.0, 0
+    loss_fn, total_loss, right, counted = task_loss(data.task, data.class_weights), 0.0, 0.0, 0
     with_zeros = 0.0  # regression: sign accuracy counting label 0 as positive (MultiBench's variant)
     for start in range(0, len(data), batch_size):
         inputs = [x[start : start + batch_size] for x in data.modalities]
         y = data.labels[start : start + batch_size]
         out = model(inputs)
         total_loss += loss_fn(out, y).item() * y.shape[0]
-        hits = _correct(out, y, data.task)
-        correct, counted = correct + hits.sum().item(), counted + hits.numel()
+        hits = correct(out, y, data.task)
+        right, counted = right + hits.sum().item(), counted + hits.numel()
         if data.task == "regression":
             with_zeros += ((out[:, 0] >= 0) == (y >= 0)).sum().item()
     model.train(was_training)
-    metrics = {"loss": total_loss / len(data), "accuracy": correct / counted if counted else math.nan}
+    metrics = {"loss": total_loss / len(data), "accuracy": right / counted if counted else math.nan}
     if data.task == "regression":
         metrics["accuracy_with_zeros"] = with_zeros / len(data)
     return metrics

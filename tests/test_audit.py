@@ -153,3 +153,30 @@ def test_the_encoded_fast_path_gives_the_reference_paths_values():
     fast = coalition_values(_Fused(model), encoded(model, data), repeats=2)  # mixed encoder outputs
     assert fast == pytest.approx(reference)
     assert emap(_Fused(model), encoded(model, data), 4) == pytest.approx(emap(model, data, 4))
+
+
+def test_spearman_is_undefined_for_a_constant_side_or_a_single_pair():
+    assert spearman([1, 2], [3, 4]) == pytest.approx(1.0)  # two pairs suffice
+    assert math.isnan(spearman([1, 2, 3], [5, 5, 5]))  # either side constant
+    assert math.isnan(spearman([7], [1]))
+
+
+def test_the_agreement_names_each_measures_top_block_and_ranks_relevance_against_it():
+    """The top block by relevance, by Moebius term and by ablation are each measure's own arg max,
+    and each rank correlation is Spearman's over the blocks that have a relevance."""
+    from intense.audit import _agreement
+
+    blocks = {
+        "1": {"relevance": 0.5, "moebius": 0.1, "accuracy_drop": 0.0, "loss_increase": 0.3},
+        "2": {"relevance": 0.3, "moebius": 0.4, "accuracy_drop": 0.1, "loss_increase": 0.2},
+        "1x2": {"relevance": 0.2, "moebius": 0.2, "accuracy_drop": 0.2, "loss_increase": 0.1},
+        "3": {"moebius": 0.9},  # no relevance: left out
+    }
+    modalities = {"1": {"shapley": 0.2, "permutation": 0.1}, "2": {"shapley": 0.1, "permutation": 0.3}}
+    relevance = {"1": 0.5, "2": 0.3, "1x2": 0.2}
+    out = _agreement({"blocks": blocks, "modalities": modalities}, relevance)
+    assert (out["top_relevance"], out["top_moebius"], out["top_ablation"]) == ("1", "2", "1")
+    assert out["spearman_moebius"] == pytest.approx(spearman([0.5, 0.3, 0.2], [0.1, 0.4, 0.2]))
+    assert out["spearman_ablation"] == pytest.approx(1.0)
+    assert out["spearman_shapley"] == pytest.approx(1.0) and out["spearman_permutation"] == pytest.approx(-1.0)
+    assert _agreement({"blocks": blocks, "modalities": modalities}, {}) == {}
