@@ -186,3 +186,43 @@ def test_a_claim_that_cannot_be_checked_says_why():
     verdict = not_checked("Table 2 on CMU-MOSI", "the data cannot be obtained offline")
     assert verdict.outcome == NOT_CHECKED and verdict.estimate_text() == "—" and verdict.interval_text() == ""
     assert "the data cannot be obtained offline" in str(verdict) and "NOT CHECKED" in verdict._repr_html_()
+
+
+def test_a_mean_counts_only_the_learned_seeds_and_says_how_many_it_left_out():
+    values = [1.0, 1.1, 0.9, 1.0, 1.2, 0.8, -5.0, -5.0]  # the two failures did not learn
+    flags = [True] * 6 + [False] * 2
+    verdict = mean_verdict("x > 0", values, flags, measure="points")
+    assert (verdict.seeds, verdict.not_learned, verdict.estimate) == (6, 2, pytest.approx(1.0))
+    assert verdict.outcome == REPRODUCED and verdict.unit == "learned seeds" and verdict.measure == "points"
+    assert mean_verdict("x > 0", values).unit == "seeds"  # learning not asked
+    with pytest.raises(ValueError, match="8 values but 7 learned flags"):
+        mean_verdict("x > 0", values, flags[:7])
+
+
+def test_a_paired_difference_leaves_out_the_seeds_that_did_not_learn_or_have_no_flag():
+    a = {s: 1.0 + 0.01 * s for s in range(9)}
+    b = {s: 0.0 for s in range(9)} | {6: 9.0, 7: 9.0}  # seeds 6 and 7 would reverse the sign
+    learned_flags = {s: s < 6 for s in range(8)}  # 6, 7 did not learn; 8 has no flag
+    verdict = difference_verdict("A > B", a, b, learned_flags, margin=0.5, measure="points")
+    assert (verdict.seeds, verdict.not_learned, verdict.outcome) == (6, 3, REPRODUCED)
+    assert verdict.claim == "A > B" and verdict.measure == "points"
+    assert verdict.rule == "paired-by-seed difference A - B, 95 % sign-flip interval vs 0.5"
+    assert difference_verdict("A > B", a, b, margin=0.5).not_learned == 0  # accuracy: every run counts
+
+
+def test_too_few_seeds_keep_the_claim_the_estimate_and_the_interval():
+    for verdict in (mean_verdict("m", [1.0] * 5), share_verdict("s", [True] * 6, [True] * 5 + [False])):
+        assert verdict.outcome == INCONCLUSIVE and verdict.claim in ("m", "s")
+        assert verdict.estimate == 1.0 and verdict.seeds == 5
+    share = share_verdict("s", [True] * 5 + [False], [True] * 5 + [False])
+    assert share.not_learned == 1 and share.interval == clopper_pearson_interval(5, 5)
+    assert mean_verdict("m", [1.0] * 5).interval == signflip_interval([1.0] * 5)
+
+
+def test_clopper_pearson_at_one_trial_and_one_success():
+    assert clopper_pearson_interval(1, 1) == pytest.approx((0.025, 1.0))
+    assert clopper_pearson_interval(0, 1) == pytest.approx((0.0, 0.975))
+    low, high = clopper_pearson_interval(1, 10)  # the textbook values
+    assert low == pytest.approx(0.0025, abs=1e-4) and high == pytest.approx(0.4450, abs=1e-4)
+    with pytest.raises(ValueError, match="successes must lie in 0..3"):
+        clopper_pearson_interval(4, 3)
