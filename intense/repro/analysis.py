@@ -154,7 +154,7 @@ def lever_table(levers: pd.DataFrame, block: str = "1x2x3") -> pd.DataFrame:
             "epoch kept": ("best_epoch", _span),
             "val. loss, last / kept": ("ratio", "mean"),
             "top block (seeds)": ("top", lambda t: ", ".join(f"{b} ({n})" for b, n in t.value_counts().items())),
-            f"{label} relevance (mean)": ("block_relevance", "mean"),
+            f"relevance of {label} (mean)": ("block_relevance", "mean"),
         }
     )
 
@@ -222,22 +222,24 @@ def paired_changes(before: pd.DataFrame, after: pd.DataFrame, label: str) -> dic
 
 def selection_grid(runs: pd.DataFrame, chosen: dict[str, dict[str, float]], methods, caption: str):
     """The learning-rate selection (`suites.selection_runs`): validation loss by decay and
-    learning rate, one row per method, the chosen setting (`chosen`, `suites.select_settings`)
-    in bold."""
-    grid = runs.pivot_table(index="model", columns=["scheduler_gamma", "lr"], values="val_loss")
-    grid = grid.loc[[m for m in methods if m in grid.index]].rename_axis(
-        index="method", columns=["decay", "learning rate"]
+    learning rate (one row per grid point, one column per method, so that a wide grid grows
+    downwards), each method's chosen setting (`chosen`, `suites.select_settings`) in bold."""
+    grid = runs.pivot_table(index=["scheduler_gamma", "lr"], columns="model", values="val_loss")
+    grid = grid[[m for m in methods if m in grid.columns]].rename_axis(
+        index=["decay", "learning rate"], columns="method"
     )
 
-    def bold(row: pd.Series) -> list[str]:
-        best = chosen[row.name]
-        return ["font-weight: bold" if (g, lr) == (best["scheduler_gamma"], best["lr"]) else "" for g, lr in row.index]
+    def bold(column: pd.Series) -> list[str]:
+        best = chosen[column.name]
+        return [
+            "font-weight: bold" if (g, lr) == (best["scheduler_gamma"], best["lr"]) else "" for g, lr in column.index
+        ]
 
     return (
-        grid.style.apply(bold, axis=1)
-        .format("{:.3f}")
-        .format_index("{:g}", axis=1)
-        .format_index(lambda m: METHOD_NAMES[m], axis=0)
+        grid.style.apply(bold, axis=0)
+        .format("{:.3f}", na_rep="—")
+        .format_index("{:g}", axis=0)
+        .format_index(lambda m: METHOD_NAMES[m], axis=1)
         .set_caption(caption)
     )
 
