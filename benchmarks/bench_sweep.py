@@ -26,6 +26,7 @@ from pathlib import Path
 
 from _cli import benchmark_parser  # benchmarks/_cli.py
 
+from intense.repro.store import committed_runs
 from intense.runs import RunConfig, with_overrides
 from intense.runs.record import environment, write_json
 from intense.runs.sweep import default_workers, sweep
@@ -49,15 +50,6 @@ def timed(configs: list[RunConfig], **engine) -> tuple[float, float]:
         seconds = time.perf_counter() - start
         train = sum(json.loads(p.read_text())["train_seconds"] for p in Path(folder).glob("*.json"))
         return seconds, train
-
-
-def committed_train_seconds() -> tuple[float, int]:
-    total, count = 0.0, 0
-    for path in RESULTS_DIR.glob("*/*.json"):
-        record = json.loads(path.read_text())
-        if "train_seconds" in record:
-            total, count = total + record["train_seconds"], count + 1
-    return total, count
 
 
 def main() -> None:
@@ -101,7 +93,8 @@ def main() -> None:
     speedup = by[("local", 1)] / by[("local", 2)]
     # one run on one thread vs. two threads: 2 workers' per-run time against the serial one
     one_thread_cost = (2 * by[("local", 2)]) / by[("local", 1)]
-    serial, count = committed_train_seconds()
+    committed = committed_runs(RESULTS_DIR)
+    serial, count = sum(r["train_seconds"] for r in committed), len(committed)
     estimate = {
         "committed_runs": count,
         "serial_hours_2_cores": serial / 3600,

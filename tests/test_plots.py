@@ -4,7 +4,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from intense.repro.analysis import aggregation_means, by_aggregation, relevance_spread, still_improving, training_length
+from intense.repro.analysis import (
+    aggregation_means,
+    by_aggregation,
+    paired_changes,
+    relevance_spread,
+    still_improving,
+    training_length,
+)
 from intense.repro.plots import label_points, learning_curves, relevance_bars
 from intense.repro.style import block_label, block_labels, dataset_name
 
@@ -112,3 +119,14 @@ def test_training_length_puts_training_accuracy_beside_test_and_the_majority_cla
     assert mnl["train accuracy %"] == pytest.approx(85) and mnl["test accuracy %"] == pytest.approx(35)
     assert concat["train accuracy %"] == pytest.approx(25) and concat["majority class %"] == pytest.approx(17.5)
     assert mnl["seeds still improving"] == 1 and concat["seeds"] == 2
+
+
+def test_a_change_measured_on_too_few_seeds_has_no_interval_rather_than_an_infinite_one():
+    """ENRICO's variants run 4 seeds: no sign-flip test on 4 values can reject, so the table
+    says there is no interval instead of printing "-inf to +inf"; at 6 seeds there is one."""
+    for seeds, bounded in ((4, False), (6, True)):
+        before = pd.DataFrame({"mnl": [30.0 + s for s in range(seeds)], "intense": [31.0 + s for s in range(seeds)]})
+        after = before.assign(mnl=before.mnl + 1.0, intense=before.intense + 2.0)
+        rows = paired_changes(before, after, "variant")
+        text = rows[("variant", "InTense minus MNL")]["95 % interval"]
+        assert ("inf" not in text) and (text.startswith("none") != bounded), text

@@ -113,10 +113,12 @@ DERIVED = {VERDICTS_FILE}
 
 def _provenance(path: Path) -> list[dict]:
     """The file's provenance, and each record's where a results file merged runs of several
-    commits (intense.repro.store.full_results)."""
+    commits (intense.repro.store.full_results). A run's record keeps it under "environment"
+    (at the top or in its config); a tool's report (results/mutation.json) under "provenance"."""
     record = json.loads(path.read_text())
     merged = [r["environment"] for r in record.get("records", []) if isinstance(r, dict) and "environment" in r]
-    return [record.get("environment") or record.get("config", {}).get("environment", {}), *merged]
+    own = record.get("environment") or record.get("provenance") or record.get("config", {}).get("environment", {})
+    return [own, *merged]
 
 
 def test_every_committed_record_was_made_by_committed_code_on_a_clean_tree():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from ..baselines.routing import AGGREGATIONS
 from ..blocks import interaction_blocks
 from .style import METHOD_NAMES, block_labels, dataset_name
-from .verdicts import mean_verdict, share_verdict, signflip_interval
+from .verdicts import MIN_SEEDS, mean_verdict, share_verdict, signflip_interval
 
 __all__ = [
     "relevance_spread",
@@ -212,9 +214,11 @@ def paired_changes(before: pd.DataFrame, after: pd.DataFrame, label: str) -> dic
     rows = {}
     for name, d in differences.items():
         low, high = signflip_interval(d.dropna())
+        bounded = math.isfinite(low) and math.isfinite(high)
         rows[(label, name)] = {
             "mean (points)": d.mean(),
-            "95 % interval": f"{low:+.1f} to {high:+.1f}",
+            # no sign-flip test on fewer than MIN_SEEDS values can reject: the interval is unbounded
+            "95 % interval": f"{low:+.1f} to {high:+.1f}" if bounded else f"none (fewer than {MIN_SEEDS} seeds)",
             "seeds": d.notna().sum(),
         }
     return rows

@@ -129,6 +129,26 @@ class StaleRecordsWarning(UserWarning):
     """Committed records made with settings other than the ones a chapter asks for."""
 
 
+def _shown(folder: str | Path) -> str:
+    """A records folder as a reader knows it: results/<name> for the committed ones."""
+    folder, results = Path(folder).resolve(), RESULTS_DIR.resolve()
+    return f"results/{folder.relative_to(results).as_posix()}" if folder.is_relative_to(results) else str(folder)
+
+
+def _tell(message: str, category: type[Warning]) -> None:
+    """A problem with a chapter's records: in a notebook a note the reader sees in the page
+    (not a warning with the source line that raised it), elsewhere a warning."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        get_ipython = None  # noqa: N806
+    if get_ipython is not None and get_ipython() is not None:
+        display(Markdown(f"> **Note on the records.** {message}."))
+    else:
+        warnings.warn(message, category, stacklevel=3)
+
+
 def _full_run(folder: Path, configs: list[RunConfig]) -> Path:
     """Full mode: the configs' runs trained into `folder`, or into scratch (see notebook_runs);
     returns the folder they are in."""
@@ -179,20 +199,19 @@ def notebook_runs(
     }
     if stale:  # shown, never silently mixed in: the chapter says its records are out of date
         name, changed = next(iter(stale.items()))
-        warnings.warn(
-            f"{len(stale)} records in {folder} were made with other settings than the chapter now asks for "
-            f"(e.g. {name}: {', '.join(changed)}); what follows shows them as they are. Regenerate them "
+        _tell(
+            f"{len(stale)} records in {_shown(folder)} were made with other settings than the chapter now asks "
+            f"for (e.g. {name}: {', '.join(changed)}); what follows shows them as they are. Regenerate them "
             "with -p mode full",
             StaleRecordsWarning,
-            stacklevel=2,
         )
     wanted = {run_file_name(c) for c in configs}
     missing = wanted - set(runs.file)
     if missing:
-        warnings.warn(
-            f"{len(missing)} of the {len(wanted)} runs asked for have no record in {folder} "
+        _tell(
+            f"{len(missing)} of the {len(wanted)} runs asked for have no record in {_shown(folder)} "
             f"(e.g. {sorted(missing)[0]}); showing the {len(wanted) - len(missing)} that do. "
             "Make the others with -p mode full",
-            stacklevel=2,
+            UserWarning,
         )
     return runs[runs.file.isin(wanted)].reset_index(drop=True)

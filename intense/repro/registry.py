@@ -167,14 +167,14 @@ class Reading:
         return self.folders(name) if callable(self.folders) else self.folders.get(name, name)
 
     def then(self, other: Reading) -> Reading:
-        """This reading, then `other` (folders mapped by both, both transforms)."""
+        """This reading, then `other` ("A + B": folders mapped by both, both transforms)."""
 
         def transform(runs: pd.DataFrame) -> pd.DataFrame:
             runs = self.transform(runs) if self.transform else runs
             return other.transform(runs) if other.transform else runs
 
         return Reading(
-            f"{self.name}; {other.name}",
+            f"{self.name} + {other.name}",
             lambda f: other.folder(self.folder(f)),
             transform if self.transform or other.transform else None,
             self.kind or other.kind,

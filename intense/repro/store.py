@@ -18,6 +18,7 @@ __all__ = [
     "RecordsPending",
     "save_results",
     "load_results",
+    "committed_runs",
     "load_runs",
     "scratch_path",
     "full_output",
@@ -121,6 +122,13 @@ def load_results(path: str | Path, how_to_make: str = "") -> dict[str, Any]:
         hint = f" Regenerate it with: {how_to_make}" if how_to_make else ""
         raise ValueError(f"results file {path} lacks 'config' or 'records'.{hint}")
     return payload
+
+
+def committed_runs(root: str | Path = RESULTS_DIR) -> list[dict[str, Any]]:
+    """Every run record under `root` (results/), at any depth, that holds its training seconds:
+    what the estimates of a full reproduction's time add up."""
+    records = (json.loads(path.read_text()) for path in sorted(Path(root).rglob("*.json")))
+    return [r for r in records if isinstance(r, dict) and "train_seconds" in r]
 
 
 def _learned(record: dict[str, Any]) -> bool | None:
