@@ -122,6 +122,19 @@ def test_accuracy_claims_pair_methods_by_seed_in_points():
     assert within_mult(behind).outcome == NOT_REPRODUCED  # 10.5 points below MulT
 
 
+def test_a_comparison_with_a_method_not_run_yet_is_pending_not_judged():
+    """A table whose MulT (or baseline) runs are still to come: the claims that need them wait
+    for the records (NOT CHECKED on the scoreboard) instead of failing or judging 0 seeds."""
+    acc = accuracies(mnl=0.80, intense=0.81, mro=0.70, multiroute=0.72)
+    with pytest.raises(RecordsPending, match="MulT"):
+        within_mult(acc)
+    without_routing = acc[acc.model != "multiroute"]
+    for check in (above_baselines, intense_most_accurate):
+        with pytest.raises(RecordsPending, match="MultiRoute"):
+            check(without_routing)
+    assert above_baselines(acc).outcome == REPRODUCED  # all four present: judged
+
+
 def test_reaching_the_papers_accuracy_allows_the_papers_margin_below_it():
     acc = accuracies(intense=0.49)
     assert reaches_paper(acc, 50.8).outcome == REPRODUCED  # 1.8 points below: within 2

@@ -200,10 +200,18 @@ def accuracy_by_seed(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.assign(acc=100 * runs.test_accuracy).pivot_table(index="seed", columns="model", values="acc")
 
 
+def _require(acc: pd.DataFrame, methods: tuple[str, ...]) -> None:
+    """A comparison with a method that has no runs yet is not checked (it is not a loss)."""
+    missing = [m for m in methods if m not in acc.columns]
+    if missing:
+        raise RecordsPending(f"no runs of {', '.join(map(display_name, missing))} in these records yet")
+
+
 def _complete(runs: pd.DataFrame, methods: tuple[str, ...]) -> pd.DataFrame:
     """`accuracy_by_seed` of the seeds where every one of `methods` has a run (like with like)."""
     acc = accuracy_by_seed(runs)
-    return acc.reindex(columns=sorted(set(acc.columns) | set(methods))).dropna(subset=list(methods))
+    _require(acc, methods)
+    return acc.dropna(subset=list(methods))
 
 
 def above_baselines(runs: pd.DataFrame, claim: str = "") -> Verdict:
@@ -239,6 +247,7 @@ def more_accurate(acc: pd.DataFrame, a: str, b: str, claim: str = "", margin: fl
     `accuracy_by_seed` makes it, or runs (converted here)."""
     if "test_accuracy" in acc:
         acc = accuracy_by_seed(acc)
+    _require(acc, (a, b))
     unpaired = int(acc[[a, b]].isna().any(axis=1).sum())
     if unpaired:
         claim = f"{claim} ({unpaired} seeds without both methods left out)"
