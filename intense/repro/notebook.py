@@ -140,10 +140,13 @@ def _tell(message: str, category: type[Warning]) -> None:
     (not a warning with the source line that raised it), elsewhere a warning."""
     try:
         from IPython import get_ipython
-        from IPython.display import Markdown, display
+
+        shell = get_ipython()
     except ImportError:
-        get_ipython = None  # noqa: N806
-    if get_ipython is not None and get_ipython() is not None:
+        shell = None
+    if shell is not None:
+        from IPython.display import Markdown, display
+
         display(Markdown(f"> **Note on the records.** {message}."))
     else:
         warnings.warn(message, category, stacklevel=3)
