@@ -100,3 +100,36 @@ def test_block_norms_in_one_segment_sum_equal_the_per_block_norms_and_their_grad
     (expected,) = torch.autograd.grad(reference.penalty(), reference.linear.weight)
     torch.testing.assert_close(grad, expected)
     assert torch.isfinite(grad).all()
+
+
+def test_p_must_be_finite_and_at_least_one():
+    for p in (float("inf"), 0.999):
+        with pytest.raises(ValueError, match=rf"p must satisfy 1 <= p < inf \(Sec. 3.2\), got {p}"):
+            head(p=p)
+    assert head(p=1.0).p == 1.0
+
+
+def test_without_a_penalty_weight_the_head_waits_for_eq3s_lambda_over_n():
+    fused = FusionHead([3, 4], ["1", "2"], output_dim=1)
+    assert fused.reg_param is None and fused.n_train is None and fused.p == 1.0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (([3, 4], ["1"], 1), "one name per block is needed"),
+        (([3, 4], ["1", "2"], 0), "output_dim must be >= 1, got 0"),
+        (
+            ([3, 4], ["1", "2"], 1, 1.0, None, "xavier"),
+            r"init must be one of \['default', 'equal-norm'\], got 'xavier'",
+        ),
+    ],
+)
+def test_a_misdeclared_head_says_what_is_wrong(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        FusionHead(*arguments)
+
+
+def test_relevance_of_an_all_zero_layer_is_undefined_and_says_so():
+    with pytest.raises(ValueError, match="every fusion weight block is zero: relevance scores are undefined"):
+        relevance_scores(torch.zeros(3), 1.0)

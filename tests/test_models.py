@@ -5,9 +5,10 @@ import torch
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 
-from intense import MNL, InTense, IterBN, MLPEncoder, NaiveInteractionNorm, train_steps
+from intense import MNL, VBN, InTense, IterBN, MLPEncoder, NaiveInteractionNorm, train_steps
 from intense.blocks import interaction_blocks
 from intense.data import gaussian_parity
+from intense.models import MAX_FUSION_INPUTS
 
 
 def encoders(n=3, d_in=4, d_out=6):
@@ -114,3 +115,54 @@ def test_training_on_a_pure_interaction_puts_most_relevance_on_it():
     relevance = model.relevance()
     assert max(relevance, key=relevance.get) == "1x2"
     assert relevance["1x2"] > 0.5
+
+
+def test_intense_defaults_are_the_papers():
+    model = InTense(encoders(n=2), 1)
+    assert model.head.p == 1.0 and model.head.reg_param is None  # eq. 3's Lambda / n, set by the trainer
+    assert model.interaction_norm == "iterbn" and [n.dims for n in model.interaction_norms] == [[8, 8]]
+    assert all((n.eps, n.momentum) == (1e-5, 0.1) for n in model.modules() if isinstance(n, VBN))
+
+
+@pytest.mark.parametrize("scheme", ["iterbn", "naive", "naive-pairwise", "none"])
+def test_eps_and_momentum_reach_every_normalisation_of_the_model(scheme):
+    model = InTense(encoders(), 1, interaction_norm=scheme, eps=1e-3, momentum=0.3)
+    assert model.interaction_norm == scheme
+    norms = [*model.modality_norms, *model.interaction_norms]
+    norms += [n for norm in model.interaction_norms for n in norm.modules() if isinstance(n, VBN)]
+    assert all((n.eps, n.momentum) == (1e-3, 0.3) for n in norms)
+
+
+def test_a_one_dimensional_latent_space_is_allowed_zero_is_not():
+    assert [n.dims for n in InTense(encoders(n=2), 1, tf_latent_dim=1).interaction_norms] == [[1, 1]]
+    with pytest.raises(ValueError, match="tf_latent_dim must be >= 1, got 0"):
+        InTense(encoders(n=2), 1, tf_latent_dim=0)
+
+
+def test_the_fusion_layer_takes_exactly_max_fusion_inputs_interaction_features_and_no_more():
+    side = int(MAX_FUSION_INPUTS**0.5)  # one pair of side x side features: exactly the limit
+    assert side * side == MAX_FUSION_INPUTS
+    assert InTense(encoders(n=2), 1, tf_latent_dim=side).head.block_dims[-1] == MAX_FUSION_INPUTS  # 16 MB of weights
+    with pytest.raises(ValueError, match=r"at most 4,194,304 fit.*or a smaller tf_latent_dim"):
+        InTense(encoders(n=2), 1, tf_latent_dim=side + 1)
+
+
+def test_encoder_widths_given_by_hand_reach_the_blocks():
+    opaque = [nn.Sequential(nn.Linear(4, 6)), nn.Sequential(nn.Linear(4, 5))]  # no out_dim to read
+    model = InTense(opaque, 1, encoder_dims=[6, 5], max_order=2)
+    assert model.head.block_dims == [6, 5, 64] and model.dims == [6, 5]
+
+
+def test_the_fusion_init_reaches_the_head():
+    torch.manual_seed(0)
+    model = InTense(encoders(n=2), 1, fusion_init="equal-norm")
+    norms = torch.stack([w.norm() for w in torch.split(model.head.linear.weight, model.head.block_dims, dim=1)])
+    torch.testing.assert_close(norms, norms[0].expand(3))  # the 64-feature block no larger than the others
+
+
+@pytest.mark.parametrize(
+    "option", [{"interactions": ["12"]}, {"max_order": 2}, {"tf_latent_dim": 4}, {"interaction_norm": "naive"}]
+)
+def test_mnl_refuses_each_interaction_option_by_name(option):
+    with pytest.raises(ValueError, match=rf"MNL has no interaction blocks: \['{next(iter(option))}'\] do not apply"):
+        MNL(encoders(n=2), 1, **option)

@@ -8,7 +8,6 @@ import torch
 
 from intense import MNL, InTense, MLPEncoder
 from intense.baselines import MultiRoute
-from intense.blocks import parse_interaction, resolve_interactions
 from intense.runs.cli import _parser
 from intense.runs.config import DATASET_SETTINGS, RunConfig, generic_default
 from intense.train import TrainConfig
@@ -57,10 +56,8 @@ def test_cli_help_lists_each_data_sets_settings():
     assert "synthgene" in text and "--lr 0.01 --encoder-channels 64" in text
 
 
-def test_interactions_are_read_once_in_every_spelling():
-    assert parse_interaction("12") == (1, 2) and parse_interaction("1x10") == (1, 10)
-    names = ["a", "b", "c"]
-    assert resolve_interactions(names, ["12", (1, 3), ("b", "c")]) == [(0, 1), (0, 2), (1, 2)]
+def test_a_run_reads_its_interactions_with_the_librarys_parser():
+    # the spellings themselves are specified in tests/test_blocks.py
     with pytest.raises(ValueError, match="cannot read interaction"):
         RunConfig(interactions=["1a"])
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from intense.norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
+from intense.norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct, outer_product
 
 
 def batch(seed=0, n=64, d=5):
@@ -81,3 +81,40 @@ def test_every_interaction_scheme_names_a_missing_or_misshaped_factor(norm):
     with pytest.raises(ValueError, match=rf"{norm.__name__}: factor 1 must have 2 features, got 4"):
         scheme([torch.randn(8, 3), torch.randn(8, 4)])
     assert scheme([torch.randn(8, 3), torch.randn(8, 2)]).shape == (8, 3, 2)
+
+
+@pytest.mark.parametrize("norm", SCHEMES)
+def test_a_scheme_gives_its_eps_and_momentum_to_every_normalisation_inside_it(norm):
+    for settings in ({}, {"eps": 1e-3, "momentum": 0.3}):
+        scheme = norm([3, 2, 2], **settings)
+        inside = [m for m in scheme.modules() if isinstance(m, VBN)]
+        expected = (settings.get("eps", 1e-5), settings.get("momentum", 0.1))  # the defaults: BatchNorm's
+        assert all((m.eps, m.momentum) == expected for m in [scheme, *inside]), norm.__name__
+
+
+def test_the_iterated_pairwise_scheme_normalises_each_partial_product_once():
+    # z_2 = VBN(f~1 (x) f~2), z_3 = VBN(z_2 (x) f~3): one VBN per factor, one per product
+    scheme = IteratedPairwiseNorm([3, 2, 2])
+    assert [n.num_features for n in scheme.factor_norms] == [3, 2, 2]
+    assert [n.num_features for n in scheme.product_norms] == [6, 12]
+
+
+def test_the_plain_product_is_the_tensor_product_of_the_factors_as_given():
+    f, g = torch.randn(4, 3), torch.randn(4, 2)
+    out = PlainProduct([3, 2])([f, g])
+    torch.testing.assert_close(out, torch.einsum("bi,bj->bij", f, g))  # no centring, no scaling
+    assert list(PlainProduct([3, 2]).buffers()) == []  # nothing to estimate
+
+
+@pytest.mark.parametrize(
+    ("factors", "message"),
+    [
+        ([], "an interaction needs at least one factor, got an empty list"),
+        ([torch.randn(4, 3), torch.randn(4, 2, 1)], r"factor 1 must be a \(batch, d\) tensor, got \(4, 2, 1\)"),
+        ([torch.randn(4, 3), [[1.0, 2.0]]], r"factor 1 must be a \(batch, d\) tensor, got list"),
+        ([torch.randn(4, 3), torch.randn(5, 2)], r"all factors need the same batch size, got \[4, 5\]"),
+    ],
+)
+def test_the_tensor_product_names_the_factor_it_cannot_use(factors, message):
+    with pytest.raises(ValueError, match=message):
+        outer_product(factors)
