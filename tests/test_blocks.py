@@ -22,7 +22,7 @@ def test_modalities_are_named_one_to_n_by_default_or_by_n_distinct_given_names()
     ],
 )
 def test_a_wrong_count_or_a_repeated_name_is_refused_with_the_names_given(n, names, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{message}"):
         name_modalities(n, names)
 
 
@@ -84,10 +84,10 @@ def test_interactions_are_sorted_zero_based_positions_from_positions_or_names():
         ([("1", "2")], None, "unknown modality '1'"),  # a digit string in a tuple is a name, not a position
         (["1"], None, "interaction '1' needs two or more distinct modalities"),  # one modality is no interaction
         (["11"], None, "interaction '11' needs two or more distinct modalities"),
-        ([(1, 2, 2)], None, "needs two or more distinct"),  # distinct but repeated
+        ([(1, 2, 2)], None, r"interaction \(1, 2, 2\) needs two or more distinct"),  # a repeated position
         (["12", "21"], None, "interaction '21' is listed twice"),
     ],
 )
 def test_a_bad_interaction_list_is_refused_naming_the_interaction(interactions, max_order, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{message}"):
         resolve_interactions(["t", "a", "v"], interactions, max_order)
