@@ -109,6 +109,11 @@ def test_p_must_be_finite_and_at_least_one():
     assert head(p=1.0).p == 1.0
 
 
+def test_the_heads_state_is_its_linear_layer_alone():
+    # the table of each column's block is derived from the sizes, not saved with the weights
+    assert list(head().state_dict()) == ["linear.weight", "linear.bias"]
+
+
 def test_without_a_penalty_weight_the_head_waits_for_eq3s_lambda_over_n():
     fused = FusionHead([3, 4], ["1", "2"], output_dim=1)
     assert fused.reg_param is None and fused.n_train is None and fused.p == 1.0
@@ -117,7 +122,7 @@ def test_without_a_penalty_weight_the_head_waits_for_eq3s_lambda_over_n():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (([3, 4], ["1"], 1), "one name per block is needed"),
+        (([3, 4], ["1"], 1), "^one name per block is needed$"),
         (([3, 4], ["1", "2"], 0), "output_dim must be >= 1, got 0"),
         (
             ([3, 4], ["1", "2"], 1, 1.0, None, "xavier"),
@@ -131,5 +136,5 @@ def test_a_misdeclared_head_says_what_is_wrong(arguments, message):
 
 
 def test_relevance_of_an_all_zero_layer_is_undefined_and_says_so():
-    with pytest.raises(ValueError, match="every fusion weight block is zero: relevance scores are undefined"):
+    with pytest.raises(ValueError, match="^every fusion weight block is zero: relevance scores are undefined$"):
         relevance_scores(torch.zeros(3), 1.0)

@@ -1,5 +1,7 @@
 """MNL and InTense: blocks, relevance keys, ablation switch, training, errors."""
 
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -166,3 +168,28 @@ def test_the_fusion_init_reaches_the_head():
 def test_mnl_refuses_each_interaction_option_by_name(option):
     with pytest.raises(ValueError, match=rf"MNL has no interaction blocks: \['{next(iter(option))}'\] do not apply"):
         MNL(encoders(n=2), 1, **option)
+
+
+@pytest.mark.parametrize("scheme", ["iterbn", "naive", "naive-pairwise", "none"])
+def test_the_default_fast_path_and_the_reference_path_are_one_model(scheme):
+    """InTense computes its blocks together by default (intense.vectorised, specified in
+    tests/test_vectorised.py); `vectorised=False` block by block. Same model, train and eval,
+    also after .double() replaces the buffers that the fast path reads."""
+    torch.manual_seed(0)
+    model = InTense(encoders(), 2, interaction_norm=scheme, tf_latent_dim=2)
+    reference = copy.deepcopy(model)
+    reference.vectorised = False
+    x = inputs(batch=6)
+    calls = []  # the fast path does not go through the per-block modules
+    for m in (model, reference):
+        m.interaction_norms[0].register_forward_hook(lambda module, args, out, m=m: calls.append(m))
+    model(x), reference(x)
+    model.fusion_blocks(model.encode(x)), reference.fusion_blocks(reference.encode(x))
+    assert model.vectorised and calls == [reference, reference]
+    for training in (True, False):
+        model.train(training), reference.train(training)
+        torch.testing.assert_close(model(x), reference(x))
+        for a, b in zip(model.fusion_blocks(model.encode(x)), reference.fusion_blocks(reference.encode(x))):
+            torch.testing.assert_close(a, b)
+    model.double(), reference.double()
+    torch.testing.assert_close(model([v.double() for v in x]), reference([v.double() for v in x]))
