@@ -11,7 +11,7 @@ from .blocks import InteractionSpec, block_name, resolve_interactions
 from .data.base import MultimodalData
 from .fusion import FusionHead
 from .model_base import EncodedModel
-from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
+from .norms import EPS, MOMENTUM, VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, PlainProduct
 from .vectorised import CLOSURE, FusionPlan
 
 __all__ = ["InTense", "MNL", "INTERACTION_NORMS", "MAX_FUSION_INPUTS"]
@@ -62,8 +62,8 @@ class InTense(EncodedModel):
         fusion_init: str = "default",
         modality_names: Sequence[str] | None = None,
         encoder_dims: Sequence[int] | None = None,
-        eps: float = 1e-5,
-        momentum: float = 0.1,
+        eps: float = EPS,
+        momentum: float = MOMENTUM,
         vectorised: bool = True,
     ) -> None:
         super().__init__(encoders, modality_names, encoder_dims)

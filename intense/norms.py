@@ -40,13 +40,17 @@ def require_batch_statistics(batch_size: int) -> None:
         )
 
 
+# eps and momentum by default: torch.nn.BatchNorm1d's
+EPS, MOMENTUM = 1e-5, 0.1
+
+
 class _NormBase(nn.Module):
     """What every normalisation of this module shares, as `torch.nn`'s `_NormBase` does for the
     BatchNorms: the sizes d_1, ..., d_k of the factors it normalises, eps (added to each
     variance) and the momentum of its running estimates, each checked once here; the running
     update; the check of the factors a forward pass gets; and the printed form."""
 
-    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(self, dims: Sequence[int], eps: float, momentum: float) -> None:
         super().__init__()
         name = type(self).__name__
         dims = [int(d) for d in dims]
@@ -85,7 +89,7 @@ class VBN(_NormBase):
     E||VBN(f)||^2 = 1: every block enters the fusion layer at the same scale.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(self, num_features: int, eps: float = EPS, momentum: float = MOMENTUM) -> None:
         super().__init__([num_features], eps, momentum)
         self.num_features = num_features
         self.register_buffer("running_mean", torch.zeros(num_features))  # (d,)
@@ -214,7 +218,7 @@ def mean_sq_frobenius(psi: Tensor) -> Tensor:
     return psi.pow(2).flatten(1).sum(dim=1).mean()
 
 
-def scale_interaction(psi: Tensor, sq_norm: Tensor, eps: float = 1e-5) -> Tensor:
+def scale_interaction(psi: Tensor, sq_norm: Tensor, eps: float) -> Tensor:
     """eq. 10: the centred interaction scaled to unit mean squared Frobenius norm,
 
         f~^I = Psi_I / sqrt(E ||Psi_I||_F^2 + eps),
@@ -232,7 +236,7 @@ class IterBN(_NormBase):
     comes from running estimates, so a single sample can be scored.
     """
 
-    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(self, dims: Sequence[int], eps: float = EPS, momentum: float = MOMENTUM) -> None:
         super().__init__(dims, eps, momentum)
         self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
         for mask in range(1, 1 << len(self.dims)):
@@ -267,7 +271,7 @@ class NaiveInteractionNorm(_NormBase):
     the plain tensor product, VBN of the product. No higher-order centring, so lower-order
     signals can hide inside the product (the Rademacher example of Sec. 3.3)."""
 
-    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(self, dims: Sequence[int], eps: float = EPS, momentum: float = MOMENTUM) -> None:
         super().__init__(dims, eps, momentum)
         self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
         self.product_norm = VBN(math.prod(self.dims), eps, momentum)
@@ -289,7 +293,7 @@ class IteratedPairwiseNorm(_NormBase):
     several factors may still be constant (the Rademacher example). For two factors it is
     `NaiveInteractionNorm`."""
 
-    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(self, dims: Sequence[int], eps: float = EPS, momentum: float = MOMENTUM) -> None:
         super().__init__(dims, eps, momentum)
         self.factor_norms = nn.ModuleList(VBN(d, eps, momentum) for d in self.dims)
         self.product_norms = nn.ModuleList(
@@ -309,7 +313,7 @@ class PlainProduct(_NormBase):
     """No normalisation at all: the raw tensor product of the factors (Sec. 3.3's
     constant-component example shows how it absorbs lower-order terms)."""
 
-    def __init__(self, dims: Sequence[int], eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(self, dims: Sequence[int], eps: float = EPS, momentum: float = MOMENTUM) -> None:
         super().__init__(dims, eps, momentum)
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:

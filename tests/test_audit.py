@@ -2,14 +2,18 @@
 
 import itertools
 import math
+import time
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+import intense.audit
 from intense.audit import (
     _Fused,
+    _mixed,
     audit,
     block_ablation,
     coalition_values,
@@ -20,9 +24,11 @@ from intense.audit import (
     shapley_values,
     spearman,
 )
+from intense.blocks import block_name
 from intense.data.base import MultimodalData
 from intense.model_base import MultimodalModel
-from intense.models import MNL
+from intense.models import MNL, InTense
+from intense.train import evaluate
 
 shapiq = pytest.importorskip("shapiq")
 
@@ -69,6 +75,14 @@ def test_spearman_with_ties_and_constant_input():
     assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(math.sqrt(3) / 2)
     assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+
+
+def test_spearman_of_a_constant_side_is_nan_without_a_numpy_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning from np.corrcoef would fail here
+        assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+        assert math.isnan(spearman([1, 2, 3], [4, 4, 4]))
+        assert math.isnan(spearman([2], [1]))
 
 
 class XorOfSigns(MultimodalModel):
@@ -133,6 +147,125 @@ def test_block_ablation_of_a_zero_weight_block_changes_nothing():
     assert set(effect) == {"1", "2", "3"}
 
 
+class SignOf(MultimodalModel):
+    """A fixed model that reads only modality `m`: a positive logit for a positive first feature."""
+
+    def __init__(self, m: int) -> None:
+        super().__init__()
+        self.m = m
+        self.dummy = nn.Parameter(torch.zeros(()))
+
+    def forward(self, inputs):
+        return inputs[self.m][:, :1] * 10 + 0 * self.dummy
+
+
+def test_a_coalition_keeps_its_own_modalities_and_draws_the_others_from_other_samples():
+    data = xor_data(2000)
+    data = MultimodalData("sign", data.modalities, (data.modalities[1][:, 0] > 0).float(), ["1", "2", "3"], "binary")
+    values = coalition_values(SignOf(1), data, repeats=3)
+    for coalition, value in values.items():
+        if 1 in coalition:
+            assert value == 1.0, coalition  # the one modality the model reads is kept
+        else:
+            assert value == pytest.approx(0.5, abs=0.05), coalition  # drawn from other samples
+
+
+def test_mixing_replaces_only_the_modalities_outside_the_coalition():
+    data = MultimodalData(
+        "d", [torch.arange(4.0)[:, None], -torch.arange(4.0)[:, None]], torch.tensor([0, 1, 2, 1]),
+        ["a", "b"], "multiclass", n_classes=3, class_weights=torch.tensor([1.0, 2.0, 3.0]),
+    )  # fmt: skip
+    order = torch.tensor([3, 2, 1, 0])
+    mixed = _mixed(data, (1,), order)
+    assert mixed.modalities[0][:, 0].tolist() == [3.0, 2.0, 1.0, 0.0] and mixed.modalities[1] is data.modalities[1]
+    assert (mixed.name, mixed.modality_names, mixed.task, mixed.n_classes) == ("d", ["a", "b"], "multiclass", 3)
+    assert mixed.labels is data.labels and mixed.class_weights is data.class_weights
+
+
+def three_class_data(n: int = 600, seed: int = 0) -> MultimodalData:
+    """Three classes, read off two modalities additively (class = arg max of x1 + x2's first 3 features)."""
+    g = torch.Generator().manual_seed(seed)
+    x = [torch.randn(n, 3, generator=g) for _ in range(2)]
+    return MultimodalData("three", x, (x[0] + x[1]).argmax(dim=1), ["1", "2"], "multiclass", n_classes=3)
+
+
+def test_emap_scores_a_multiclass_model_by_its_arg_max_as_evaluate_does():
+    class AdditiveThree(MultimodalModel):
+        def forward(self, inputs):
+            return inputs[0] + inputs[1]
+
+    data = three_class_data()
+    result = emap(AdditiveThree(), data, partners=8)
+    assert result["model_accuracy"] == evaluate(AdditiveThree(), data)["accuracy"] == 1.0
+    assert result["emap_accuracy"] == pytest.approx(1.0, abs=0.02)  # additive: EMAP is the model
+
+
+def test_the_audit_is_its_measures_taken_one_by_one_with_their_defaults():
+    """With the module's defaults (5 repeats, 16 EMAP partners, seed 0), every number of the
+    audit is the measure's own: coalition values, Moebius terms, Shapley values, permutation
+    importance, eq. 4's relevance, block ablation and EMAP."""
+    torch.manual_seed(0)
+    data = xor_data(300)
+    model = InTense([nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(2, 4)], 1, max_order=2).eval()
+    before = time.perf_counter()
+    result = audit(model, data, data)
+    elapsed = time.perf_counter() - before
+    values = coalition_values(model, data, repeats=5, seed=0)
+    mu, names = moebius_transform(values, 3), ["1", "2", "3"]
+    assert result["coalition_values"] == pytest.approx(
+        {block_name(names, s) if s else "{}": v for s, v in values.items()}
+    )
+    ablation, relevance = block_ablation(model, data, data), model.relevance()
+    assert set(result["blocks"]) == {"1", "2", "3", "1x2", "1x3", "2x3", "1x2x3"}
+    for s in values:
+        if s:
+            block = result["blocks"][block_name(names, s)]
+            assert block["moebius"] == pytest.approx(mu[s])
+            if len(s) < 3:
+                assert block["relevance"] == relevance[block_name(names, s)]
+                assert block["loss_increase"] == pytest.approx(ablation[block_name(names, s)]["loss_increase"])
+    for name, phi, perm in zip(names, shapley_values(values, 3), permutation_importance(values, 3)):
+        assert result["modalities"][name] == pytest.approx({"shapley": phi, "permutation": perm})
+    assert result["emap"] == pytest.approx(emap(model, data, partners=16, seed=0))
+    assert (result["data"], result["samples"], result["repeats"]) == ("xor", 300, 5)
+    assert 0 < result["seconds"] <= elapsed
+
+
+def test_beyond_the_exact_limit_the_audit_evaluates_only_the_leave_one_out_coalitions(monkeypatch):
+    torch.manual_seed(0)
+    data = xor_data(300)
+    model = MNL([nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(2, 4)], 1)
+    monkeypatch.setattr(intense.audit, "EXACT_UP_TO", 3)  # 3 modalities: still exact
+    assert "shapley" in audit(model, data, data, repeats=1, partners=1)["modalities"]["1"]
+    monkeypatch.setattr(intense.audit, "EXACT_UP_TO", 2)
+    result = audit(model, data, data, repeats=1, partners=1)
+    assert set(result["coalition_values"]) == {"1x2x3", "2x3", "1x3", "1x2"}
+    assert set(result["blocks"]) == {"1", "2", "3"} and "moebius" not in result["blocks"]["1"]
+    assert set(result["modalities"]["1"]) == {"permutation"}
+    values = coalition_values(model, data, repeats=1, coalitions=[(0, 1, 2), (1, 2), (0, 2), (0, 1)])
+    assert result["modalities"]["1"]["permutation"] == pytest.approx(values[(0, 1, 2)] - values[(1, 2)])
+
+
+def test_a_model_without_relevance_or_fusion_blocks_gets_the_measures_alone():
+    data = xor_data(300)
+    result = audit(XorOfSigns((0, 1)), data, data, repeats=2, partners=2)
+    assert result["agreement"] == {} and result["blocks"]["1x2"] == pytest.approx({"moebius": 0.5}, abs=0.05)
+    assert result["emap"]["model_accuracy"] == 1.0
+
+
+def test_the_audit_asks_the_model_for_its_relevance_on_the_audited_split():
+    """MultiRoute's relevance depends on its input: the audit passes the split it audits."""
+
+    class Seen(XorOfSigns):
+        def relevance(self, data=None):
+            self.seen = data
+            return {}
+
+    data, model = xor_data(100), Seen((0, 1))
+    audit(model, xor_data(50), data, repeats=1, partners=1)
+    assert model.seen is data
+
+
 def test_audit_reports_every_measure_and_the_agreement_with_relevance():
     torch.manual_seed(0)
     data = xor_data(300)
@@ -169,14 +302,20 @@ def test_the_agreement_names_each_measures_top_block_and_ranks_relevance_against
     blocks = {
         "1": {"relevance": 0.5, "moebius": 0.1, "accuracy_drop": 0.0, "loss_increase": 0.3},
         "2": {"relevance": 0.3, "moebius": 0.4, "accuracy_drop": 0.1, "loss_increase": 0.2},
-        "1x2": {"relevance": 0.2, "moebius": 0.2, "accuracy_drop": 0.2, "loss_increase": 0.1},
+        "1x2": {"relevance": 0.2, "moebius": 0.8, "accuracy_drop": 0.2, "loss_increase": 0.1},
         "3": {"moebius": 0.9},  # no relevance: left out
     }
     modalities = {"1": {"shapley": 0.2, "permutation": 0.1}, "2": {"shapley": 0.1, "permutation": 0.3}}
     relevance = {"1": 0.5, "2": 0.3, "1x2": 0.2}
     out = _agreement({"blocks": blocks, "modalities": modalities}, relevance)
-    assert (out["top_relevance"], out["top_moebius"], out["top_ablation"]) == ("1", "2", "1")
-    assert out["spearman_moebius"] == pytest.approx(spearman([0.5, 0.3, 0.2], [0.1, 0.4, 0.2]))
+    assert (out["top_relevance"], out["top_moebius"], out["top_ablation"]) == ("1", "1x2", "1")
+    assert out["spearman_moebius"] == pytest.approx(spearman([0.5, 0.3, 0.2], [0.1, 0.4, 0.8]))
     assert out["spearman_ablation"] == pytest.approx(1.0)
     assert out["spearman_shapley"] == pytest.approx(1.0) and out["spearman_permutation"] == pytest.approx(-1.0)
     assert _agreement({"blocks": blocks, "modalities": modalities}, {}) == {}
+    # beyond the exact limit (no Shapley values), and with one modality: no modality-level correlation
+    no_shapley = {m: {"permutation": v["permutation"]} for m, v in modalities.items()}
+    out = _agreement({"blocks": blocks, "modalities": no_shapley}, relevance)
+    assert "spearman_shapley" not in out and "spearman_permutation" in out
+    out = _agreement({"blocks": blocks, "modalities": {"1": modalities["1"]}}, relevance)
+    assert "spearman_shapley" not in out and "spearman_permutation" not in out

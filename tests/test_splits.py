@@ -47,6 +47,10 @@ def test_random_splits_default_to_three_quarters_an_eighth_and_an_eighth():
     parts = random_splits(toy(16))
     assert [len(p) for p in parts.values()] == [12, 2, 2]
     assert [len(v) for v in split_indices(16).values()] == [12, 2, 2]
+    seeded = split_indices(16, seed=0)  # and to seed 0, whatever the global generator
+    torch.manual_seed(5)
+    assert all(torch.equal(split_indices(16)[k], seeded[k]) for k in seeded)
+    assert all(torch.equal(p.labels, toy(16).labels[seeded[k]]) for k, p in random_splits(toy(16)).items())
 
 
 def test_a_data_set_needs_one_label_per_sample_and_one_name_per_modality():

@@ -1,11 +1,14 @@
 """The trainer: model selection on validation, LR decay, clipping, tasks, bad input."""
 
+import re
+import time
+
 import pytest
 import torch
 
 from intense import MNL, PAPER_LAMBDA, MLPEncoder, penalty_weight, train_steps
 from intense.data import MultimodalData, gaussian_parity
-from intense.train import TrainConfig, evaluate, fit, optimizer_step, task_loss
+from intense.train import TrainConfig, correct, evaluate, fit, optimizer_step, task_loss
 
 
 def toy(n, seed):
@@ -135,8 +138,13 @@ def test_the_sampler_draws_every_class_about_equally_often_and_the_permutation_e
         order = training_order(data, balance, torch.Generator().manual_seed(0))
         assert sorted(order.tolist()) == list(range(len(data)))  # a permutation: natural frequencies
     regression = MultimodalData("r", data.modalities, data.labels.float(), ["1", "2"], "regression")
-    with pytest.raises(ValueError, match="needs class labels"):
+    with pytest.raises(ValueError, match="^class_balance='sampler' needs class labels; a regression task has none$"):
         training_order(regression, "sampler", torch.Generator())
+    draws = []
+    for global_seed in (1, 2):  # the draws come from the generator given, not the global one
+        torch.manual_seed(global_seed)
+        draws.append(training_order(data, "sampler", torch.Generator().manual_seed(3)))
+    assert torch.equal(draws[0], draws[1])
 
 
 def test_class_balance_by_loss_weights_only_the_loss_and_by_sampler_only_the_draws(monkeypatch):
@@ -144,18 +152,23 @@ def test_class_balance_by_loss_weights_only_the_loss_and_by_sampler_only_the_dra
 
     data = _imbalanced(200, 0)
     data.class_weights = torch.tensor([0.1, 0.5, 2.0, 4.0])
-    seen = []
-    real = train_module.task_loss
+    seen, orders = [], []
+    real, real_order = train_module.task_loss, train_module.training_order
     monkeypatch.setattr(
         train_module, "task_loss", lambda task, weights=None: seen.append(weights) or real(task, weights)
     )
+    monkeypatch.setattr(
+        train_module, "training_order", lambda data, balance, g: orders.append(balance) or real_order(data, balance, g)
+    )
     for balance in train_module.CLASS_BALANCES:
         seen.clear()
+        orders.clear()
         torch.manual_seed(0)
         m = MNL([MLPEncoder(3, 4, hidden=(8,)) for _ in range(2)], 4)
         fit(m, data, data, TrainConfig(epochs=1, batch_size=50, class_balance=balance, progress=False))
         training_weights = seen[0]  # fit's own loss; evaluate's come after it
         assert (training_weights is data.class_weights) == (balance == "loss"), balance
+        assert orders == [balance]  # the epoch's draws follow the configured balance
     with pytest.raises(ValueError, match="class_balance must be one of"):
         TrainConfig(class_balance="oversample")
 
@@ -283,6 +296,95 @@ def test_train_steps_checks_its_input_and_draws_batches_from_its_own_seed():
             train_steps(model(), data.modalities, data.labels, loss, steps=steps, batch_size=batch_size)
     histories = []
     for global_seed in (1, 2):
-        torch.manual_seed(global_seed)
-        histories.append(train_steps(model(), data.modalities, data.labels, loss, steps=3, batch_size=2, seed=7))
+        m = model()
+        torch.manual_seed(global_seed)  # the global generator differs between the two runs
+        histories.append(train_steps(m, data.modalities, data.labels, loss, steps=3, batch_size=2, seed=7))
     assert histories[0] == histories[1] and len(histories[0]) == 3
+    assert all(isinstance(h, float) for h in histories[0])
+    other = train_steps(model(), data.modalities, data.labels, loss, steps=3, batch_size=2, seed=8)
+    assert other != histories[0]  # another seed, other batches
+
+
+def test_train_steps_defaults_are_300_steps_of_64_samples_at_lr_1e_2_from_seed_0_quietly(capsys):
+    data = toy(200, 0)
+    loss = lambda out, t: task_loss("binary")(out, t)  # noqa: E731
+    default = train_steps(model(), data.modalities, data.labels, loss)
+    explicit = train_steps(model(), data.modalities, data.labels, loss, steps=300, batch_size=64, lr=1e-2, seed=0)
+    assert default == explicit and len(default) == 300
+    assert capsys.readouterr().err == ""  # no progress bar unless asked
+    train_steps(model(), data.modalities, data.labels, loss, steps=2, progress=True)
+    assert "training" in capsys.readouterr().err
+
+
+def test_train_config_accepts_each_bound_and_rejects_the_value_just_past_it():
+    for bound in (
+        {"patience": 1},
+        {"weight_decay": 0.0, "fusion_weight_decay": 0.0},
+        {"epochs": 1, "batch_size": 2, "lr": 1e-12, "scheduler_gamma": 1.0},
+    ):
+        TrainConfig(**bound)
+    rejected = {
+        "patience must be at least 1": [{"patience": 0}],
+        "weight decays must be >= 0": [{"weight_decay": -0.1}, {"fusion_weight_decay": -0.1}],
+        re.escape("need epochs >= 1, batch_size >= 2, lr > 0 and 0 < scheduler_gamma <= 1"): [
+            {"epochs": 0},
+            {"batch_size": 1},
+            {"lr": 0.0},
+            {"scheduler_gamma": 0.0},
+        ],
+    }
+    for message, cases in rejected.items():
+        for case in cases:
+            with pytest.raises(ValueError, match=message):
+                TrainConfig(**case)
+
+
+def test_each_epoch_records_its_number_its_times_and_the_relevance_on_the_validation_split(capsys):
+    class Recording(MNL):
+        def relevance(self, data=None):
+            self.seen = data
+            return super().relevance(data)
+
+    torch.manual_seed(0)
+    m, train, val = Recording([MLPEncoder(3, 4, hidden=(8,)) for _ in range(2)], 1), toy(64, 0), toy(16, 1)
+    before = time.perf_counter()
+    result = fit(m, train, val, TrainConfig(epochs=2, batch_size=32, progress=True))
+    elapsed = time.perf_counter() - before
+    assert [h["epoch"] for h in result.history] == [1, 2] and m.seen is val
+    for h in result.history:
+        assert 0 < h["train_seconds"] <= h["epoch_seconds"] <= elapsed
+    # the progress bar: the data set's name, one tick per batch (2 epochs of 2), the validation
+    # metrics, and cleared when training ends
+    err = capsys.readouterr().err
+    assert "toy" in err and " 4/4 [" in err and "val_loss=" in err and "val_acc=" in err
+    assert re.search(r" 4/4 \[[^\r\n]*\r +\r", err)  # the last frame blanked out, no line left
+
+
+def test_a_model_with_one_parameter_group_trains_with_the_decayed_lr_recorded():
+    """The baselines have no separate fusion layer: one AdamW group."""
+    from intense.model_base import MultimodalModel
+
+    class Concat(MultimodalModel):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(6, 1)
+
+        def forward(self, inputs):
+            return self.linear(torch.cat(list(inputs), dim=1))
+
+    torch.manual_seed(0)
+    m = Concat()
+    assert len(m.param_groups(0.0)) == 1
+    result = fit(m, toy(64, 0), toy(16, 1), TrainConfig(epochs=2, batch_size=32, lr=0.1, scheduler_gamma=0.5))
+    assert [h["lr"] for h in result.history] == pytest.approx([0.1, 0.05])
+
+
+def test_a_prediction_is_right_by_the_sign_of_its_logit_or_its_arg_max():
+    """binary: a positive logit predicts 1 (a logit of exactly 0 predicts 0); multiclass: the
+    arg max; regression: the sign, a prediction of 0 counting as negative, label 0 left out."""
+    logits = torch.tensor([[2.0], [0.0], [-1.0], [0.0]])
+    assert correct(logits, torch.tensor([1.0, 0.0, 1.0, 1.0]), "binary").tolist() == [1.0, 1.0, 0.0, 0.0]
+    scores = torch.tensor([[0.1, 0.7, 0.2], [0.5, 0.1, 0.4]])
+    assert correct(scores, torch.tensor([1, 2]), "multiclass").tolist() == [1.0, 0.0]
+    regression = correct(logits, torch.tensor([0.5, -2.0, 0.0, 1.0]), "regression")
+    assert regression.tolist() == [1.0, 1.0, 0.0]  # the third sample (label 0) is left out

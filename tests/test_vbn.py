@@ -50,7 +50,11 @@ def test_running_statistics_are_moving_averages():
 def test_bad_input_errors():
     with pytest.raises(ValueError, match=r"\(batch, 5\)"):
         VBN(5)(torch.randn(4, 3))
-    with pytest.raises(ValueError, match="at least 2 samples"):
+    with pytest.raises(
+        ValueError,
+        match=r"^VBN needs at least 2 samples per batch in train mode to estimate batch statistics; "
+        r"use a larger batch or call model\.eval\(\)$",
+    ):
         VBN(5)(torch.randn(1, 5))
     with pytest.raises(ValueError, match="momentum"):
         VBN(5, momentum=2.0)
@@ -81,6 +85,13 @@ def test_every_interaction_scheme_names_a_missing_or_misshaped_factor(norm):
     with pytest.raises(ValueError, match=rf"{norm.__name__}: factor 1 must have 2 features, got 4"):
         scheme([torch.randn(8, 3), torch.randn(8, 4)])
     assert scheme([torch.randn(8, 3), torch.randn(8, 2)]).shape == (8, 3, 2)
+
+
+def test_vbn_defaults_to_batchnorms_eps_and_momentum_and_accepts_both_ends_of_momentum():
+    assert (VBN(3).eps, VBN(3).momentum) == (1e-5, 0.1)
+    frozen = VBN(3, momentum=0.0)  # momentum 0: the running estimates stay where they start
+    frozen(torch.randn(8, 3) * 5 + 2)
+    assert torch.equal(frozen.running_mean, torch.zeros(3)) and VBN(3, momentum=1.0).momentum == 1.0
 
 
 @pytest.mark.parametrize("norm", SCHEMES)
@@ -116,5 +127,20 @@ def test_the_plain_product_is_the_tensor_product_of_the_factors_as_given():
     ],
 )
 def test_the_tensor_product_names_the_factor_it_cannot_use(factors, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
         outer_product(factors)
+
+
+def test_iterbn_keeps_one_running_moment_per_non_empty_subset_of_its_factors_and_one_norm():
+    norm = IterBN([3, 2, 4])
+    moments = {name: tuple(b.shape) for name, b in norm.named_buffers() if name.startswith("running_moment")}
+    assert moments == {  # subset bit mask -> shape (1, ...) broadcast over the factors outside it
+        "running_moment_1": (1, 3, 1, 1),
+        "running_moment_2": (1, 1, 2, 1),
+        "running_moment_3": (1, 3, 2, 1),
+        "running_moment_4": (1, 1, 1, 4),
+        "running_moment_5": (1, 3, 1, 4),
+        "running_moment_6": (1, 1, 2, 4),
+        "running_moment_7": (1, 3, 2, 4),
+    }
+    assert tuple(norm.running_sq_norm.shape) == ()

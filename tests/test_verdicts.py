@@ -1,7 +1,10 @@
 """The verdict rule (intense.repro.verdicts) and when a run counts as having learned."""
 
+import itertools
 import math
+import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,7 +14,10 @@ from intense.repro.verdicts import (
     MIN_SEEDS,
     NOT_CHECKED,
     NOT_REPRODUCED,
+    OUTCOME_COLOURS,
     REPRODUCED,
+    Verdict,
+    check_verdict,
     clopper_pearson_interval,
     decimals,
     difference_verdict,
@@ -19,8 +25,9 @@ from intense.repro.verdicts import (
     not_checked,
     share_verdict,
     signflip_interval,
+    subset_masks,
 )
-from intense.train import chance_rate, learned
+from intense.train import chance_rate, learned, not_learned_because
 
 
 def test_clopper_pearson_interval_matches_the_textbook_values():
@@ -159,6 +166,14 @@ def test_learned_means_clearly_above_chance():
     assert not learned(0.54, 0.5, 1250)  # above chance, but by less than 5 points
 
 
+def test_learned_from_exactly_the_bar_on_and_at_one_validation_sample_by_three_standard_errors():
+    assert learned(0.5 + 0.05, 0.5, 10_000) and not learned(math.nextafter(0.55, 0), 0.5, 10_000)
+    assert learned(0.75, 0.2, 100, threshold=0.75) and not learned(math.nextafter(0.75, 0), 0.2, 100, threshold=0.75)
+    reason = not_learned_because(1.0, 0.5, 1)  # 3 standard errors of one sample: 1.5 above chance
+    assert reason.endswith("a run counts as learned from 2.000, 5 points and 3 standard errors above chance")
+    assert not_learned_because(0.5, 0.5, 0).endswith("learned from 2.000, 5 points and 3 standard errors above chance")
+
+
 def test_chance_is_the_majority_rate():
     def data(labels, task="multiclass"):
         labels = torch.tensor(labels, dtype=torch.float32)
@@ -166,6 +181,7 @@ def test_chance_is_the_majority_rate():
 
     assert chance_rate(data([0, 1, 1, 2])) == 0.5
     assert chance_rate(data([0.5, -1.0, 2.0, 0.0], "regression")) == pytest.approx(2 / 3)  # zeros not counted
+    assert math.isnan(chance_rate(data([0.0, 0.0], "regression")))  # no signed label: no chance rate
 
 
 def test_every_estimate_carries_its_unit():
@@ -226,3 +242,102 @@ def test_clopper_pearson_at_one_trial_and_one_success():
     assert low == pytest.approx(0.0025, abs=1e-4) and high == pytest.approx(0.4450, abs=1e-4)
     with pytest.raises(ValueError, match="successes must lie in 0..3"):
         clopper_pearson_interval(4, 3)
+
+
+def test_a_deterministic_check_holds_or_fails_and_shows_its_evidence_without_an_interval():
+    holds, fails = check_verdict("eq. 4 sums to 1", True, "max |sum - 1| = 2e-7"), check_verdict("c", False, "e")
+    assert (holds.outcome, holds.estimate_text(), holds.interval_text()) == (REPRODUCED, "holds", "")
+    assert (fails.outcome, fails.estimate_text(), fails.interval_text()) == (NOT_REPRODUCED, "fails", "")
+    assert str(holds) == "eq. 4 sums to 1: REPRODUCED (deterministic check: max |sum - 1| = 2e-7)"
+    assert (holds.seeds, holds.not_learned, holds.interval) == (0, 0, (1.0, 1.0))
+    assert f"color:{OUTCOME_COLOURS[REPRODUCED]}" in holds._repr_html_()
+    assert f"color:{OUTCOME_COLOURS[NOT_REPRODUCED]}" in fails._repr_html_()
+
+
+def test_a_claim_not_checked_has_no_estimate_no_seeds_and_says_so():
+    verdict = not_checked("Table 2 on CMU-MOSI", "the data cannot be obtained offline")
+    assert math.isnan(verdict.estimate) and all(map(math.isnan, verdict.interval))
+    assert (verdict.seeds, verdict.not_learned, verdict.rule) == (0, 0, "not checked")
+    assert str(verdict) == "Table 2 on CMU-MOSI: NOT CHECKED (the data cannot be obtained offline)"
+
+
+def test_a_share_is_written_with_the_seeds_left_out_its_reason_and_its_rule():
+    rule = "share of seeds where it holds, 95 % exact (Clopper-Pearson) interval vs 0.5"
+    one_out = share_verdict("s", [True] * 9 + [False, False], [True] * 10 + [False])
+    assert str(one_out) == (
+        "s: REPRODUCED (holds in 9 of 10 learned seeds, 95 % interval 55\u00a0% to 100\u00a0%; "
+        f"1 seed did not learn the task; rule: {rule})"
+    )
+    two_out = share_verdict("s", [True] * 5, [True] * 3 + [False] * 2)
+    assert two_out.details(rule=False) == (
+        "holds in 3 of 3 learned seeds, 95 % interval 29\u00a0% to 100\u00a0%; 2 seeds did not learn the task; "
+        "only 3 learned seeds (at least 6 are needed)"
+    )
+    every = share_verdict("s", [True] * 10)
+    assert every.details(rule=False) == "holds in 10 of 10 seeds, 95 % interval 69\u00a0% to 100\u00a0%"
+    assert f"color:{OUTCOME_COLOURS[INCONCLUSIVE]}" in two_out._repr_html_()
+
+
+def test_a_mean_is_written_in_its_measure_a_symbol_before_a_word_after():
+    values = [0.4, 0.5, 0.6, 0.5, 0.45, 0.55]
+    low, high = signflip_interval(values)
+    expected = {
+        "": ("0.50", f"{low:.2f} to {high:.2f}"),
+        "%": ("0.50\u00a0%", f"{low:.2f} to {high:.2f}\u00a0%"),
+        "ρ": ("ρ 0.50", f"ρ {low:.2f} to {high:.2f}"),
+        "R²": ("R² 0.50", f"R² {low:.2f} to {high:.2f}"),
+        "nat": ("0.50 nat", f"{low:.2f} to {high:.2f} nat"),
+        "points": ("+0.50 points", f"+{low:.2f} to +{high:.2f} points"),
+    }
+    for measure, texts in expected.items():
+        verdict = mean_verdict("m", values, measure=measure)
+        assert (verdict.estimate_text(), verdict.interval_text()) == texts, measure
+    assert difference_verdict("d", dict(enumerate(values)), dict.fromkeys(range(6), 0.0)).estimate_text() == "0.50"
+
+
+def test_an_unbounded_interval_is_written_with_infinities_and_two_decimals():
+    rule = "mean over seeds, 95 % sign-flip interval vs 0"
+    verdict = Verdict("m", INCONCLUSIVE, 1.0, (-math.inf, math.inf), 6, 0, rule, measure="points")
+    assert (verdict.estimate_text(), verdict.interval_text()) == ("+1.00 points", "-∞ to ∞ points")
+
+
+def test_the_interval_ends_are_the_kth_smallest_and_largest_subset_means():
+    """k = floor((1 - level) / 2 * 2^n), against subset means listed one by one."""
+    rng = np.random.default_rng(3)
+    for n, level in ((10, 0.95), (6, 0.5), (4, 0.4)):
+        x = list(rng.normal(size=n))
+        means = sorted(float(np.mean(s)) for k in range(1, n + 1) for s in itertools.combinations(x, k))
+        k = math.floor((1 - level) / 2 * 2**n)  # 25, 16 and 4
+        assert signflip_interval(x, level) == pytest.approx((means[k - 1], means[-k])), (n, level)
+
+
+def test_subsets_are_all_enumerated_up_to_16_values_and_drawn_fairly_and_reproducibly_beyond():
+    assert sorted(map(tuple, subset_masks(3).tolist())) == sorted(
+        tuple(int(i in s) for i in range(3)) for k in (1, 2, 3) for s in itertools.combinations(range(3), k)
+    )
+    assert subset_masks(16).shape == (2**16 - 1, 16)
+    np.random.seed(1)
+    drawn = subset_masks(17)
+    np.random.seed(2)  # the global generator plays no part
+    assert np.array_equal(drawn, subset_masks(17))
+    assert drawn.shape[1] == 17 and 65_000 < drawn.shape[0] <= 65_536 and set(np.unique(drawn)) == {0, 1}
+    assert drawn.sum(axis=1).min() >= 1  # no empty subset
+    assert np.allclose(drawn.mean(axis=0), 0.5, atol=0.01)  # each value in half of the subsets
+
+
+def test_an_interval_that_touches_the_line_is_inconclusive():
+    from intense.repro.verdicts import _outcome
+
+    assert _outcome((0.0, 1.0), 0.0) == _outcome((-1.0, 0.0), 0.0) == INCONCLUSIVE
+    assert _outcome((1e-12, 1.0), 0.0) == REPRODUCED and _outcome((-1.0, -1e-12), 0.0) == NOT_REPRODUCED
+
+
+def test_a_mean_of_too_few_or_no_values_keeps_its_rule_unit_and_counts_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        empty = mean_verdict("m", [])
+    assert empty.outcome == INCONCLUSIVE and math.isnan(empty.estimate) and empty.seeds == 0
+    five = mean_verdict("m", [1.0] * 5 + [9.0], [True] * 5 + [False])
+    assert (five.unit, five.not_learned, five.outcome) == ("learned seeds", 1, INCONCLUSIVE)
+    assert five.rule == mean_verdict("m", [1.0] * 6).rule == "mean over seeds, 95 % sign-flip interval vs 0"
+    assert mean_verdict("m", [1.0] * 5).unit == "seeds"

@@ -52,6 +52,7 @@ __all__ = [
     "decimals",
     "clopper_pearson_interval",
     "signflip_interval",
+    "subset_masks",
     "share_verdict",
     "mean_verdict",
     "difference_verdict",
@@ -192,18 +193,17 @@ def clopper_pearson_interval(successes: int, n: int, level: float = 0.95) -> tup
 
 SIGNFLIP_EXACT_UP_TO = 16  # seeds: every subset enumerated (2^16); beyond, `SIGNFLIP_DRAWS` random ones
 SIGNFLIP_DRAWS = 65_536
+SIGNFLIP_SEED = 0  # the drawn subsets are the same in every run
 
 
-def _subset_means(x: np.ndarray, seed: int = 0) -> np.ndarray:
-    """The means of the non-empty subsets of `x`: all of them, or a fixed random sample of them
-    (`SIGNFLIP_DRAWS`, a fixed seed) beyond `SIGNFLIP_EXACT_UP_TO` values."""
-    n = x.size
+def subset_masks(n: int) -> np.ndarray:
+    """Indicator rows of non-empty subsets of n values, (subsets, n) of 0/1: all 2^n - 1 of
+    them up to `SIGNFLIP_EXACT_UP_TO` values, beyond a fixed random sample of `SIGNFLIP_DRAWS`
+    (every subset equally likely, the empty ones dropped)."""
     if n <= SIGNFLIP_EXACT_UP_TO:
-        masks = (np.arange(1, 2**n)[:, None] >> np.arange(n)) & 1  # (2^n - 1, n): every non-empty subset
-    else:
-        masks = np.random.default_rng(seed).integers(0, 2, size=(SIGNFLIP_DRAWS, n))
-        masks = masks[masks.any(axis=1)]
-    return (masks @ x) / masks.sum(axis=1)
+        return (np.arange(1, 2**n)[:, None] >> np.arange(n)) & 1  # (2^n - 1, n)
+    masks = np.random.default_rng(SIGNFLIP_SEED).integers(0, 2, size=(SIGNFLIP_DRAWS, n))
+    return masks[masks.any(axis=1)]
 
 
 def signflip_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
@@ -221,7 +221,8 @@ def signflip_interval(values: Sequence[float], level: float = 0.95) -> tuple[flo
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         return (math.nan, math.nan)
-    means = np.sort(_subset_means(x))
+    masks = subset_masks(x.size)
+    means = np.sort((masks @ x) / masks.sum(axis=1))  # every subset's mean
     k = math.floor((1 - level) / 2 * (means.size + 1))
     if k == 0:
         return (-math.inf, math.inf)
