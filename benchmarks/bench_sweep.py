@@ -1,5 +1,6 @@
-"""Sweep throughput (runs per minute) with 1 and 2 workers, local processes and Ray, in one run;
-and the wall time of the full reproduction estimated from the committed runs' own timings.
+"""Sweep throughput (runs per minute) with 1 and 2 workers, local processes and Ray, in one run.
+The speed appendix (notebooks/speed.ipynb) turns the measured speedup and the committed runs' own
+training seconds into the estimate of the full reproduction's wall time.
 
     python benchmarks/bench_sweep.py            # writes results/benchmark_sweep.json
     python benchmarks/bench_sweep.py --smoke --output /tmp/sweep.json
@@ -9,12 +10,6 @@ set's settings with 4 000 samples and 6 epochs), into a fresh folder for each en
 runs in the driver's process with every torch thread (the serial baseline, `--workers 1
 --threads CORES`); with N workers each gets cores / N threads. Ray starts a local instance
 with as many CPUs as workers, and each run asks for one CPU.
-
-The estimate: the committed run records hold each run's training seconds, measured one run
-after another on 2 cores (`train_seconds`). Summed, they are the serial wall time of the full
-reproduction here; with W workers on C cores we divide by the speedup measured here for
-2 workers on 2 cores, and for a 16-core machine by 16 x (one run's speed on one thread
-relative to two), assuming runs are independent and many more than the cores.
 """
 
 from __future__ import annotations
@@ -26,7 +21,6 @@ from pathlib import Path
 
 from _cli import benchmark_parser  # benchmarks/_cli.py
 
-from intense.repro.store import committed_runs
 from intense.runs import RunConfig, with_overrides
 from intense.runs.record import environment, write_json
 from intense.runs.sweep import default_workers, sweep
@@ -89,21 +83,7 @@ def main() -> None:
             }
         )
         print(records[-1], flush=True)
-    by = {(r["backend"], r["workers"]): r["seconds"] for r in records}
-    speedup = by[("local", 1)] / by[("local", 2)]
-    # one run on one thread vs. two threads: 2 workers' per-run time against the serial one
-    one_thread_cost = (2 * by[("local", 2)]) / by[("local", 1)]
-    committed = committed_runs(RESULTS_DIR)
-    serial, count = sum(r["train_seconds"] for r in committed), len(committed)
-    estimate = {
-        "committed_runs": count,
-        "serial_hours_2_cores": serial / 3600,
-        "hours_2_cores_2_workers": serial / speedup / 3600,
-        "hours_16_cores_16_workers": serial * one_thread_cost / 16 / 3600,
-        "speedup_2_workers_vs_1": speedup,
-    }
-    print(estimate)
-    config = {"runs": runs, "n_samples": n_samples, "epochs": epochs, "cores": default_workers(), "estimate": estimate}
+    config = {"runs": runs, "n_samples": n_samples, "epochs": epochs, "cores": default_workers()}
     write_json(args.output, {"config": config, "environment": environment(), "records": records})
 
 
