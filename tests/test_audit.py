@@ -231,6 +231,16 @@ def test_the_audit_is_its_measures_taken_one_by_one_with_their_defaults():
     assert 0 < result["seconds"] <= elapsed
 
 
+def test_the_audit_gives_emap_its_partners_and_seed(monkeypatch):
+    calls, real = [], intense.audit.emap
+    monkeypatch.setattr(intense.audit, "emap", lambda m, d, p, s: calls.append((p, s)) or real(m, d, p, s))
+    data = xor_data(100)
+    model = MNL([nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(2, 4)], 1)
+    audit(model, data, data, repeats=1)
+    audit(model, data, data, repeats=1, partners=3, seed=7)
+    assert calls == [(16, 0), (3, 7)]
+
+
 def test_beyond_the_exact_limit_the_audit_evaluates_only_the_leave_one_out_coalitions(monkeypatch):
     torch.manual_seed(0)
     data = xor_data(300)

@@ -233,6 +233,17 @@ def test_the_two_selections_keep_the_weights_of_their_own_epochs(monkeypatch, ca
     with caplog.at_level("WARNING", logger="intense.train"):
         _scripted_fit(monkeypatch, 64, 32, metrics, learned_above=0.65)
     assert "validation accuracy 0.600 is below the data set's threshold 0.650" in caplog.text
+    assert caplog.text.rstrip().endswith("its relevance scores describe an untrained fusion layer, not the data")
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")  # the scripted steps
+def test_a_tie_in_validation_loss_keeps_the_earlier_epoch_and_a_loss_never_finite_is_an_error(monkeypatch):
+    tie = [{"loss": 1.0, "accuracy": 0.9}, {"loss": 1.0, "accuracy": 0.9}]
+    result, _, _ = _scripted_fit(monkeypatch, 64, 32, tie)
+    assert result.best_epoch == 1
+    nan = [{"loss": float("nan"), "accuracy": 0.5}]
+    with pytest.raises(FloatingPointError, match="^the validation loss was never finite; lower the learning rate$"):
+        _scripted_fit(monkeypatch, 64, 32, nan)
 
 
 def test_fit_gives_the_optimiser_both_weight_decays_and_draws_batches_from_its_own_seed(monkeypatch):
@@ -313,7 +324,9 @@ def test_train_steps_defaults_are_300_steps_of_64_samples_at_lr_1e_2_from_seed_0
     assert default == explicit and len(default) == 300
     assert capsys.readouterr().err == ""  # no progress bar unless asked
     train_steps(model(), data.modalities, data.labels, loss, steps=2, progress=True)
-    assert "training" in capsys.readouterr().err
+    assert re.search(r"(^|\r)training: ", capsys.readouterr().err)
+    slower = train_steps(model(), data.modalities, data.labels, loss, lr=1e-3)
+    assert slower != default  # the learning rate reaches the optimiser
 
 
 def test_train_config_accepts_each_bound_and_rejects_the_value_just_past_it():
@@ -358,6 +371,9 @@ def test_each_epoch_records_its_number_its_times_and_the_relevance_on_the_valida
     err = capsys.readouterr().err
     assert "toy" in err and " 4/4 [" in err and "val_loss=" in err and "val_acc=" in err
     assert re.search(r" 4/4 \[[^\r\n]*\r +\r", err)  # the last frame blanked out, no line left
+    assert re.search(r"val_loss=\d+\.\d{3}", err) and re.search(r"val_acc=\d\.\d{3}", err)
+    fit(m, train, val, TrainConfig(epochs=1, batch_size=32, progress=False))  # no bar
+    assert "%|" not in capsys.readouterr().err
 
 
 def test_a_model_with_one_parameter_group_trains_with_the_decayed_lr_recorded():
