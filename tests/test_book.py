@@ -81,9 +81,10 @@ def test_every_claim_is_shown_in_its_chapter_under_its_own_anchor(built_book):
 
 
 try:
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from selenium.webdriver.support.wait import WebDriverWait
 except ImportError:  # the `browser` fixture skips (or fails in CI) with instructions
-    TimeoutException = TimeoutError
+    TimeoutException = WebDriverException = TimeoutError
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 INSTALL = "apt-get install chromium chromium-driver, and pip install -e '.[test]' (selenium)"
@@ -198,6 +199,20 @@ def browser():
     driver.quit()
 
 
+def open_page(browser, page: Path) -> None:
+    """Open `page` and wait until it has loaded (its scripts run, intense.js's figure links made,
+    its images in). Under load (the notebooks run beside this test in `make test`), chromedriver
+    has returned from `get` while the new document had no body yet: the checks then ran on a
+    page half parsed and reported what was not there yet. Raises TimeoutException after
+    `SCRIPT_TIMEOUT` s."""
+    uri = page.as_uri()
+    browser.get(uri)
+    loaded = "return document.readyState === 'complete' && document.body !== null && location.href"
+    WebDriverWait(browser, SCRIPT_TIMEOUT, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(loaded) == uri, f"{page.name} did not load within {SCRIPT_TIMEOUT} s"
+    )
+
+
 def inspect_pages(browser, html: Path, widths=(1280, 420)) -> dict[str, dict]:
     """For every page of the book, at each window width: what `INSPECT` found (problems only)."""
     problems = {}
@@ -209,8 +224,8 @@ def inspect_pages(browser, html: Path, widths=(1280, 420)) -> dict[str, dict]:
             if 'http-equiv="Refresh"' in page.read_text():  # a redirect (index.html): its target is checked
                 continue
             browser.get_log("browser")  # drop earlier pages' console messages
-            browser.get(page.as_uri())
             try:
+                open_page(browser, page)
                 found = {k: v for k, v in browser.execute_async_script(INSPECT).items() if v}
             except TimeoutException as err:  # what the page was doing, and what it logged
                 found = {
@@ -320,7 +335,7 @@ def hidden_sideways(browser, html: Path, widths=(1280, 420)) -> dict[str, dict]:
     for width in widths:
         browser.set_window_size(width, 1000)
         for page in reader_pages(html):
-            browser.get(page.as_uri())
+            open_page(browser, page)
             if found := {k: v for k, v in browser.execute_async_script(HIDDEN).items() if v}:
                 problems[f"{page.relative_to(html).as_posix()} at {width} px"] = found
     return problems
