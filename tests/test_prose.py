@@ -121,3 +121,15 @@ def test_no_result_number_is_typed_into_the_prose():
 )
 def test_the_rule_tells_a_typed_result_from_what_may_be_typed(text, typed):
     assert bool(typed_numbers(text)) == typed, typed_numbers(text)
+
+
+def test_a_chapters_engine_is_out_of_sight_and_its_parameters_in_sight():
+    """The cell that sets a chapter up (its `Chapter`, the engine that makes or reads its runs)
+    is removed from view; the parameters cell, which a reader changes to rerun it, stays shown."""
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+        tags = [set(c["metadata"].get("tags", [])) for c in cells]
+        assert "parameters" in tags[0] and not tags[0] & {"remove-input", "hide-input", "remove-cell"}, notebook.name
+        for cell, tagged in zip(cells, tags):
+            if re.search(r"\bChapter\(", "".join(cell["source"])):
+                assert "remove-input" in tagged, f"{notebook.name}: the cell that builds the chapter is shown"

@@ -118,14 +118,18 @@ def test_a_reading_that_changes_the_outcome_is_marked_with_its_kind(tmp_path):
     same = Reading("last epoch", transform=lambda runs: runs)
     other = Reading("another Λ", {"tri": "tri-lambda"}, kind="Λ")
     pending = Reading("a Λ not run", {"tri": "tri-missing"}, kind="Λ")
-    found = judge(toy_claim((same, other, pending)), Records(tmp_path))
+    selection = Reading("another checkpoint", {"tri": "tri-lambda"}, kind="protocol")
+    found = judge(toy_claim((same, other, pending, selection)), Records(tmp_path))
     assert found.verdict.outcome == REPRODUCED and found.verdict.claim == "M1×M2 on top"
     assert found.readings["another Λ"].outcome == NOT_REPRODUCED
     assert found.readings["a Λ not run"].outcome == NOT_CHECKED
     assert "records pending" in found.readings["a Λ not run"].reason
-    assert found.differs() == ["another Λ"] and found.changes_with("Λ") and not found.changes_with("protocol")
+    assert found.differs() == ["another Λ", "another checkpoint"]
     row = Scoreboard([found])._repr_html_()
-    assert "changes with Λ under: another Λ (NOT REPRODUCED)" in row
+    # one note per kind of reading, each naming its readings once
+    assert "changes with Λ under: another Λ (NOT REPRODUCED)<" in row
+    assert "depends on the checkpoint selection: another checkpoint (NOT REPRODUCED)<" in row
+    assert row.count("another checkpoint") == 1
     assert 'href="../notebooks/fig4_synthgene_tri.html#toy"' in row
     chapter = found._repr_html_()
     assert 'id="toy"' in chapter and "(differs)" in chapter and "Records pending for: a Λ not run" in chapter
@@ -134,6 +138,14 @@ def test_a_reading_that_changes_the_outcome_is_marked_with_its_kind(tmp_path):
 def test_a_claim_without_records_is_not_checked_and_says_they_are_pending(tmp_path):
     found = judge(toy_claim(), Records(tmp_path))
     assert found.verdict.outcome == NOT_CHECKED and "records pending: no records in results/tri" in found.verdict.reason
+
+
+def test_the_scoreboard_says_why_the_rule_could_not_decide(tmp_path):
+    """Too few learned seeds: the row says so beside the estimate, not only the chapter."""
+    write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 3)
+    found = judge(toy_claim(), Records(tmp_path))
+    assert found.verdict.outcome == INCONCLUSIVE and found.verdict.reason
+    assert f"<small>{found.verdict.reason}</small>" in Scoreboard([found])._repr_html_()
 
 
 def test_a_smoke_run_judges_only_the_runs_it_made(tmp_path):

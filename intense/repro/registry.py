@@ -328,10 +328,14 @@ def _paper_accuracy(dataset: str, table: dict = TABLE1) -> str:
 
 def _table1_paper(dataset: str, what: str) -> str:
     """What the paper reports for one of Table 1's claims: its ENRICO row where it has the
-    data set, else the claim across its six data sets."""
-    if dataset == "enrico":
-        return f"Table 1, ENRICO: {_paper_accuracy('enrico')}"
-    return f"not this data set; across the paper's six: {what}"
+    data set (with the claim across its six data sets, which names where its own rows do not
+    show it), else the claim across its six."""
+    across = f"across the paper's six: {what}"
+    return (
+        f"Table 1, ENRICO: {_paper_accuracy('enrico')}; {across}"
+        if dataset == "enrico"
+        else f"not this data set; {across}"
+    )
 
 
 def _mult_paper() -> str:
@@ -831,11 +835,6 @@ class Judgement:
             return []
         return [n for n, v in self.readings.items() if v.outcome not in (NOT_CHECKED, self.verdict.outcome)]
 
-    def changes_with(self, kind: str) -> bool:
-        """Whether a reading of this `kind` (e.g. "Λ") has another outcome."""
-        kinds = {r.name: r.kind for r in self.claim.readings}
-        return any(kinds[n] == kind for n in self.differs())
-
     def before(self, old: Mapping[str, dict[str, Any]]) -> dict[str, tuple[dict[str, Any], Verdict]]:
         """{reading name ("" for the claim): (its row at BEFORE_COMMIT, today's verdict)} where
         the outcome or the estimate changed since."""
@@ -955,12 +954,20 @@ def _outcome_html(outcome: str) -> str:
     return f'<b class="intense-outcome" style="color:{OUTCOME_COLOURS[outcome]}">{outcome}</b>'
 
 
+# the scoreboard's note on a reading of another outcome, by the reading's kind
+DIFFERS_NOTES = {"Λ": "changes with Λ under", "protocol": "depends on the checkpoint selection"}
+
+
 def _estimate_html(v: Verdict) -> str:
+    """The estimate, its interval, and why the rule could not decide where it says (too few
+    learned seeds); for a claim not checked, why not."""
     if v.outcome == NOT_CHECKED:
         return f"<small>{html.escape(v.reason)}</small>"
     interval = v.interval_text()
-    return html.escape(v.estimate_text()) + (
-        f"<br><small>95 % interval {html.escape(interval)}</small>" if interval else ""
+    return (
+        html.escape(v.estimate_text())
+        + (f"<br><small>95 % interval {html.escape(interval)}</small>" if interval else "")
+        + (f"<br><small>{html.escape(v.reason)}</small>" if v.reason else "")
     )
 
 
@@ -1025,13 +1032,13 @@ class Scoreboard(list):
                 c, v = j.claim, j.verdict
                 section = "" if beyond else f"<b>{html.escape(c.section)}</b>: "
                 link = f'{section}<a href="../{c.chapter}.html#{c.id}">{html.escape(c.says)}</a>'
-                notes = []
-                if differs := j.differs():
-                    kinds = {r.name: r.kind for r in c.readings}
-                    label = "changes with Λ" if j.changes_with("Λ") else "differs"
-                    notes.append(f"{label} under: " + "; ".join(f"{n} ({j.readings[n].outcome})" for n in differs))
-                    if any(kinds[n] == "protocol" for n in differs):
-                        notes.append("differs under the other checkpoint protocol")
+                # the readings whose outcome differs, one note per kind (`DIFFERS_NOTES`)
+                kinds = {r.name: r.kind for r in c.readings}
+                grouped: dict[str, list[str]] = {}
+                for n in j.differs():
+                    label = DIFFERS_NOTES.get(kinds[n], "differs under")
+                    grouped.setdefault(label, []).append(f"{n} ({j.readings[n].outcome})")
+                notes = [f"{label}: " + "; ".join(found) for label, found in grouped.items()]
                 if not j.current:
                     notes.append("from records made before the current settings")
                 extra = "".join(f"<br><small>{html.escape(n)}</small>" for n in notes)
