@@ -136,12 +136,16 @@ const inspect = () => {
   // printed lines and warnings must wrap: nobody scrolls sideways to read one
   const warnings = Array.from(document.querySelectorAll("div.output.stderr pre, div.output.stream pre"))
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 80));
+  // one search control in view: the theme's top bar repeated the sidebar's on a wide window
+  const searches = Array.from(document.querySelectorAll(".search-button__button, form.bd-search"))
+    .filter(e => e.getClientRects().length > 0 && e.getBoundingClientRect().width > 0);
+  const search = searches.length === 1 ? [] : [`${searches.length} search controls in view`];
   const network = performance.getEntriesByType("resource").map(r => r.name)
     .filter(n => !n.startsWith("file:") && !n.startsWith("data:") && !n.startsWith("blob:"));
   return {
     errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent),
     raw: raw, images: images, equations: equations, verdicts: verdicts, warnings: warnings, tables: tables,
-    figures: figures, network: network,
+    figures: figures, search: search, network: network,
   };
 };
 // MathJax rejects its start-up promise when typesetting throws; that, and an error in the
@@ -250,7 +254,8 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     split environment (what the book once had for eq. 3, 9 and 26) is a MathJax error, a failed
     MathJax start-up and an error in the inspection are reported (not left to time out), a
     warning that does not wrap runs past its box, a table wider than the column outside a
-    scrolling box is cut off, and a figure of 3000 px squeezed into the column is illegible."""
+    scrolling box is cut off, a figure of 3000 px squeezed into the column is illegible, and a
+    second search control in view is one too many."""
     broken = tmp_path / "html"
     shutil.copytree(built_book, broken)
     page = broken / "book" / "mnl.html"
@@ -275,6 +280,9 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     Image.new("RGB", (3000, 200), "white").save(broken / "_images" / "wide.png")
     squeezed = '<div class="cell_output docutils container"><img src="../_images/wide.png" /></div>'
     page.write_text(page.read_text().replace("</article>", squeezed + "</article>", 1))
+    page = broken / "book" / "changelog.html"
+    second = '<button class="btn search-button__button">Search</button>'
+    page.write_text(page.read_text().replace("</article>", second + "</article>", 1))
     problems = inspect_pages(browser, broken, widths=(1280,))
     assert [f.split(":")[0] for f in problems.get("notebooks/speed.html at 1280 px", {}).get("figures", [])] == [
         "wide.png"
@@ -285,6 +293,7 @@ def test_broken_equations_are_caught(browser, built_book, tmp_path):
     assert problems.get("book/synthetic.html at 1280 px", {}).get("tables")
     assert "typesetting failed" in problems.get("book/real_world.html at 1280 px", {}).get("mathjax", [""])[0]
     assert "no entries" in problems.get("book/intro.html at 1280 px", {}).get("javascript", [""])[0]
+    assert problems.get("book/changelog.html at 1280 px", {}).get("search") == ["2 search controls in view"]
 
 
 # run once MathJax has typeset (and intense.js has fitted the equations): what is out of sight

@@ -133,3 +133,25 @@ def test_a_chapters_engine_is_out_of_sight_and_its_parameters_in_sight():
         for cell, tagged in zip(cells, tags):
             if re.search(r"\bChapter\(", "".join(cell["source"])):
                 assert "remove-input" in tagged, f"{notebook.name}: the cell that builds the chapter is shown"
+
+
+# a chapter's reading of its evidence: at most about 150 words (a reader's paragraph, not a log)
+READING_WORDS = 150
+READING = re.compile(r"^\*\*Reading[^*]*\*\*.*?(?=^#|\Z)", re.M | re.S)
+
+
+def readings(text: str) -> list[str]:
+    """The readings in a text: from a bold "Reading…" to the next heading or the end."""
+    return READING.findall(text)
+
+
+def test_every_reading_is_short():
+    long = {name: len(r.split()) for name, text in prose().items() for r in readings(text)}
+    assert long, "no reading found: the rule no longer finds them"
+    long = {name: words for name, words in long.items() if words > READING_WORDS}
+    assert not long, f"readings of more than {READING_WORDS} words: {long}"
+
+
+def test_a_reading_ends_at_the_next_heading():
+    text = "**Reading.** one two three\n\n## The levers\n\nfour five"
+    assert [r.split() for r in readings(text)] == [["**Reading.**", "one", "two", "three"]]
