@@ -5,6 +5,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
     python experiments/real_world.py mfeat      # one part (see PARTS)
     python experiments/real_world.py select [DATASET ...] [--methods M ...]  # the runs that choose
                                                   # each method's lr and decay (grid: suites.py)
+    python experiments/real_world.py unimodal [DATASET ...]  # each modality alone (Table 5)
     python experiments/real_world.py enrico-variants [NAME ...]  # MNL and InTense on ENRICO,
                                                   # 256 x 128 images or a wider encoder
     python experiments/real_world.py fig4       # Fig. 4's setting at 30 seeds (synthetic)
@@ -38,16 +39,16 @@ from intense.repro.suites import (
     PARITY3_LEVERS,
     SELECTED,
     SYNTHGENE_PS,
-    enrico_variant_configs,
+    UNIMODAL_MODALITIES,
     enrico_variant_folder,
     fig4_multiroute_configs,
     fig7_configs,
     fig7_folder,
     lambda_regime_parts,
-    method_configs,
     parity3_decoy_configs,
     parity3_lever_configs,
     parity3_lever_folder,
+    real_data_parts,
     select_settings,
     selection_configs,
     selection_dir,
@@ -55,7 +56,6 @@ from intense.repro.suites import (
     synthgene_p_configs,
     synthgene_p_folder,
     table_methods,
-    unimodal_configs,
     widened_lrs,
 )
 from intense.runs import sweep
@@ -88,8 +88,9 @@ def part(configs, folder: str) -> None:
     sweep(configs, RESULTS_DIR / folder, workers=WORKERS)
 
 
-def table(dataset: str) -> None:
-    part(method_configs(dataset, table_methods(dataset)), dataset)
+def real_data(folder: str) -> None:
+    """The runs of one real-data folder, as `real_data_parts` defines them."""
+    part(real_data_parts()[folder], folder)
 
 
 def select() -> None:
@@ -157,14 +158,10 @@ PARTS = {
     "parity3-decoy": lambda: part(parity3_decoy_configs(), PARITY3_DECOY_FOLDER),
     "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
     # each real data set's table: every method of `table_methods`, 10 seeds
-    **{d: partial(table, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},
-    "unimodal": lambda: [
-        part(unimodal_configs(d, n), f"{d}-unimodal") for d, n in (("enrico", 2), ("avmnist-rebuilt", 2), ("mfeat", 6))
-    ],
-    "enrico-variants": lambda: [part(enrico_variant_configs(v), enrico_variant_folder(v)) for v in VARIANTS],
-    "encoders": lambda: part(
-        method_configs("enrico", ("mnl", "intense"), encoder="mlp", encoder_channels=64), "enrico-mlp"
-    ),
+    **{d: partial(real_data, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},
+    "unimodal": lambda: [real_data(f"{d}-unimodal") for d in UNIMODAL_MODALITIES if d in DATASETS],
+    "enrico-variants": lambda: [real_data(enrico_variant_folder(v)) for v in VARIANTS],
+    "encoders": lambda: real_data("enrico-mlp"),
 }
 
 
@@ -199,8 +196,11 @@ def parse(argv: list[str]) -> list[str]:
     REGIMES = [a for a in args.names if a in LAMBDA_REGIMES] or REGIMES
     VARIANTS = [a for a in args.names if a in ENRICO_VARIANTS] or VARIANTS
     DATASETS = [a for a in args.names if a in SELECTED] or DATASETS
-    # "select DATASET ..." names the data sets to select for, not the parts of the same names
-    return ["select"] if args.names[:1] == ["select"] else [a for a in args.names if a in PARTS] or list(PARTS)
+    # "select DATASET ..." and "unimodal DATASET ..." name the data sets of that part, not the
+    # parts of the same names
+    if args.names[:1] in (["select"], ["unimodal"]):
+        return args.names[:1]
+    return [a for a in args.names if a in PARTS] or list(PARTS)
 
 
 if __name__ == "__main__":

@@ -335,3 +335,18 @@ def test_the_reproduction_driver_runs_nothing_on_help_or_a_name_it_does_not_know
     done = subprocess.run([sys.executable, script, *argv], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == code and says in done.stdout + done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_data_sets():
+    """`unimodal avmnist-rebuilt` runs that data set's unimodal runs, not also its table (a part of
+    the same name); a data set named alone is its table."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "real_world", Path(__file__).parents[1] / "experiments" / "real_world.py"
+    )
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    assert driver.parse(["unimodal", "avmnist-rebuilt"]) == ["unimodal"] and driver.DATASETS == ["avmnist-rebuilt"]
+    assert driver.parse(["select", "enrico"]) == ["select"] and driver.DATASETS == ["enrico"]
+    assert driver.parse(["avmnist-rebuilt"]) == ["avmnist-rebuilt"]

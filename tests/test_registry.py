@@ -4,11 +4,13 @@ scoreboard's rows."""
 
 import json
 import re
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from intense.repro import registry
 from intense.repro.claims import top_block_is
 from intense.repro.registry import (
     BEFORE_COMMIT,
@@ -28,7 +30,9 @@ from intense.repro.registry import (
     verdict_file,
 )
 from intense.repro.store import RESULTS_DIR, load_results
+from intense.repro.suites import real_data_parts
 from intense.repro.verdicts import INCONCLUSIVE, NOT_CHECKED, NOT_REPRODUCED, OUTCOME_COLOURS, REPRODUCED
+from intense.runs import run_file_name
 
 ROOT = Path(__file__).resolve().parent.parent
 FIG4 = "notebooks/fig4_synthgene_tri"
@@ -146,6 +150,43 @@ def test_the_scoreboard_says_why_the_rule_could_not_decide(tmp_path):
     found = judge(toy_claim(), Records(tmp_path))
     assert found.verdict.outcome == INCONCLUSIVE and found.verdict.reason
     assert f"<small>{found.verdict.reason}</small>" in Scoreboard([found])._repr_html_()
+
+
+def test_a_verdict_on_records_made_with_other_settings_says_which(tmp_path):
+    """Records of a real-data folder made with other settings than its part now asks for (here
+    half the epochs) are not current: the verdict says so, naming the setting, on its row and in
+    its chapter; records made as asked are current."""
+    configs = [c for c in real_data_parts()["enrico-mlp"] if c.model == "intense"][:6]
+    claim = Claim("toy", "Table 4", "M1×M2 on top", "—", FIG4, lambda r: top_block_is(r.runs("enrico-mlp"), "1x2"))
+    for name, changes in (("asked", {}), ("older", {"epochs": configs[0].epochs // 2})):
+        folder = tmp_path / name / "enrico-mlp"
+        folder.mkdir(parents=True)
+        for config in configs:
+            clean = {"environment": {"git_dirty": False}}  # made by committed code on a clean tree
+            record = {"config": {**asdict(config), **changes, **clean}, "learned": True, "best_epoch": 5}
+            record |= {"test": {"accuracy": 0.9, "loss": 0.3}, "val": {"accuracy": 0.9, "loss": 0.3}}
+            record |= {"relevance": {"1": 0.1, "1x2": 0.8}, "history": []}
+            (folder / run_file_name(config)).write_text(json.dumps(record))
+    asked, older = (judge(claim, Records(tmp_path / name)) for name in ("asked", "older"))
+    assert asked.current and not asked.outdated() and asked.verdict.outcome == older.verdict.outcome == REPRODUCED
+    assert not older.current and older.changed == ("epochs",)
+    note = "from records made with other settings (epochs) than the chapter now asks for"
+    assert older.outdated() == note and note in Scoreboard([older])._repr_html_()
+    assert "Records made with other settings (epochs)" not in asked._repr_html_()
+    assert "From records made with other settings (epochs)" in older._repr_html_()
+
+
+def test_a_verdict_resting_on_a_selection_short_of_the_rule_names_the_method(tmp_path, monkeypatch):
+    """A method whose learning rate and decay were chosen on part of the grid: the rows of the
+    claims that compare it say so; a claim that does not compare it does not."""
+    monkeypatch.setattr(registry, "_selection_gaps", lambda dataset, results: {"mult": "1 of 15 grid points"})
+    write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 6)
+    compares = replace(toy_claim(), tuned=("enrico", ("intense", "mult")))
+    other = replace(toy_claim(), tuned=("enrico", ("intense", "mnl")))
+    found, not_found = judge(compares, Records(tmp_path)), judge(other, Records(tmp_path))
+    said = "learning rate and decay chosen on part of the grid (MulT: 1 of 15 grid points)"
+    assert found.tuning() == said and said in Scoreboard([found])._repr_html_()
+    assert not not_found.tuning() and "part of the grid" not in Scoreboard([not_found])._repr_html_()
 
 
 def test_a_smoke_run_judges_only_the_runs_it_made(tmp_path):

@@ -17,13 +17,16 @@ from intense.repro.suites import (
     base_config,
     enrico_variant_configs,
     method_configs,
+    real_data_parts,
     select_settings,
     selection_configs,
     selection_dir,
+    selection_gaps,
     selection_runs,
     table_methods,
     widened_lrs,
 )
+from intense.runs import run_file_name
 from intense.runs.config import CHOSEN_SETTINGS
 
 
@@ -72,6 +75,45 @@ def test_the_grid_widens_one_rung_beyond_a_choice_at_its_edge_until_every_choice
     # at the ladder's end there is nothing to add
     end = _grid_runs({"mnl": {(LR_LADDER[-2], 0.9): 0.5, (LR_LADDER[-1], 0.9): 0.1}})
     assert widened_lrs(end) == list(LR_LADDER[-2:])
+
+
+def write_selection_run(results, dataset: str, method: str, lr: float, gamma: float, val_loss: float, **changes):
+    """A selection record as the sweep writes it (its config, validation loss), with `changes`."""
+    (config,) = selection_configs(dataset, lr, gamma, (method,))
+    metrics = {"accuracy": 0.5, "loss": val_loss}
+    record = {"config": {**asdict(config), **changes}, "test": metrics, "val": metrics, "best_epoch": 1}
+    record |= {"relevance": {}, "history": []}
+    folder = selection_dir(dataset, lr, gamma, results)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / run_file_name(config)).write_text(json.dumps(record))
+
+
+def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
+    """Every method's choice on the whole grid at the current settings, interior: nothing to
+    say. A method with a point not run, or run with other settings, or a choice at the grid's
+    edge, is named with what it lacks."""
+    low, mid, high = LR_START
+    for lr in LR_START:
+        for gamma in GAMMAS:
+            write_selection_run(tmp_path, "mfeat", "mnl", lr, gamma, 0.1 if (lr, gamma) == (mid, 0.9) else 0.5)
+            if (lr, gamma) != (low, 1.0):  # one point not run
+                epochs = {"epochs": 3} if (lr, gamma) == (mid, 0.95) else {}  # one with other settings
+                write_selection_run(tmp_path, "mfeat", "tfn", lr, gamma, 0.1 if lr == high else 0.5, **epochs)
+    points = len(LR_START) * len(GAMMAS)
+    assert selection_gaps("mfeat", ("mnl", "tfn"), tmp_path) == {
+        "tfn": f"{points - 2} of {points} grid points run at the current settings, its learning rate {high:g} at the "
+        "grid's edge"
+    }
+    assert selection_gaps("mfeat", ("mnl",), tmp_path) == {}
+
+
+def test_the_driver_and_the_registry_read_one_definition_of_each_real_data_folder():
+    parts = real_data_parts()
+    assert set(SELECTED) | {f"{d}-unimodal" for d in SELECTED} | {"enrico-mlp"} <= set(parts)
+    for dataset in SELECTED:
+        assert parts[dataset] == method_configs(dataset, table_methods(dataset))
+    for name in ENRICO_VARIANTS:
+        assert parts[f"enrico-{name}"] == enrico_variant_configs(name)
 
 
 @pytest.mark.parametrize("dataset", SELECTED)

@@ -39,6 +39,8 @@ from typing import Any
 import pandas as pd
 
 from ..baselines.routing import AGGREGATIONS
+from ..runs import run_file_name
+from ..runs.sweep import finished, stale_settings
 from . import claims as checks
 from .analysis import bias_table, by_aggregation
 from .paper import TABLE1, TABLE2, TABLE4, TABLE5
@@ -59,7 +61,10 @@ from .suites import (
     learning_folder,
     longer_training_folder,
     parity3_lever_folder,
+    real_data_parts,
+    selection_gaps,
     synthgene_p_folder,
+    table_methods,
 )
 from .theorems import THEOREM1_SIZES, THEOREM2_SIZES, theorem1, theorem2
 from .verdicts import NOT_CHECKED, OUTCOME_COLOURS, OUTCOMES, Verdict, not_checked, share_verdict
@@ -113,12 +118,13 @@ class Records:
         self._payloads: dict[str, dict[str, Any]] = dict(payloads or {})
         self.reading: Reading | None = None
         self.used: set[str] = set()  # folders this view read (for `current`)
+        self._changed: dict[str, set[str]] = {}  # by folder, for `changed_settings` (shared by views)
 
     def read(self, reading: Reading | None) -> Records:
         """A view of the same records (one cache) under `reading` (None: as recorded)."""
         view = Records.__new__(Records)
         view.__dict__.update(self.__dict__)
-        view.reading, view.used = reading, set()
+        view.reading, view.used = reading, set()  # the same `_changed`: one dict
         return view
 
     def runs(self, folder: str, model: str | None = None, as_recorded: bool = False) -> pd.DataFrame:
@@ -146,8 +152,30 @@ class Records:
         return self._payloads[name]
 
     def current(self) -> bool:
-        """Every run this view read was made by committed code on a clean tree."""
-        return all(bool(self._tables[name].clean.all()) for name in self.used)
+        """Every run this view read was made by committed code on a clean tree, with the
+        settings its folder's part now asks for (`changed_settings`)."""
+        return all(bool(self._tables[name].clean.all()) for name in self.used) and not self.changed_settings()
+
+    def changed_settings(self) -> list[str]:
+        """The settings in which a run this view read differs from what its folder's part now
+        asks for (`suites.real_data_parts`; a folder of no part, or a smoke run's, has none)."""
+        changed = set()
+        for name in () if self.made else self.used:
+            if name not in self._changed:
+                folder = self.results / name
+                self._changed[name] = {
+                    setting
+                    for config in _real_data_parts().get(name, ())
+                    if finished(path := folder / run_file_name(config))
+                    for setting in stale_settings(path, config)
+                }
+            changed |= self._changed[name]
+        return sorted(changed)
+
+
+@cache
+def _real_data_parts() -> dict[str, list]:
+    return real_data_parts()
 
 
 @dataclass(frozen=True)
@@ -232,6 +260,8 @@ class Claim:
     # the row of BEFORE_COMMIT's scoreboard (its claim text) that this claim, or one of its
     # readings, continues: {reading name, "" for the claim itself: old claim text}
     before: Mapping[str, str] = field(default_factory=dict)
+    # (data set, methods): the methods whose chosen learning rate and decay the verdict rests on
+    tuned: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def beyond(self) -> bool:
@@ -387,6 +417,7 @@ def _real_world_claims() -> list[Claim]:
                     lambda r, d=d, test=test: test(r.runs(d)),
                     readings=readings,
                     before=before,
+                    tuned=(d, ("mnl", "intense", "mro", "multiroute")),  # both tests compare these
                 )
             )
         if d == "enrico":
@@ -402,6 +433,7 @@ def _real_world_claims() -> list[Claim]:
                         "notebooks/table1_real_world",
                         lambda r, d=d, m=model, p=paper: checks.reaches_paper(r.runs(d, m), p),
                         readings=(BEST_ACCURACY,),
+                        tuned=(d, (model,)),
                     )
                 )
     claims.append(
@@ -427,6 +459,7 @@ def _real_world_claims() -> list[Claim]:
                 lambda r, d=d: checks.within_mult(r.runs(d)),
                 readings=_accuracy_readings(d)[:1],
                 before={"": f"InTense within 2 points of MulT ({name})"},
+                tuned=(d, ("intense", "mult")),
             )
         )
     for d in AFFECT:
@@ -827,7 +860,23 @@ class Judgement:
     claim: Claim
     verdict: Verdict
     readings: dict[str, Verdict]
-    current: bool  # every record behind the verdict made by committed code on a clean tree
+    current: bool  # every record behind the verdict made by committed code on a clean tree, as now asked
+    changed: tuple[str, ...] = ()  # the settings in which its records differ from what is now asked
+    # {method: what its choice of learning rate and decay lacks} (`suites.selection_gaps`)
+    gaps: Mapping[str, str] = field(default_factory=dict)
+
+    def tuning(self) -> str:
+        """Which methods the verdict rests on were chosen on part of the grid ("" where none)."""
+        said = "; ".join(f"{display_name(m)}: {gap}" for m, gap in self.gaps.items())
+        return f"learning rate and decay chosen on part of the grid ({said})" if said else ""
+
+    def outdated(self) -> str:
+        """Why the verdict's records are not current ("" where they are)."""
+        if self.current:
+            return ""
+        if self.changed:
+            return f"from records made with other settings ({', '.join(self.changed)}) than the chapter now asks for"
+        return "from records made before the current settings"
 
     def differs(self) -> list[str]:
         """The readings whose outcome differs from the claim's (where both were judged)."""
@@ -866,9 +915,22 @@ def judge(claim: Claim, records: Records) -> Judgement:
     """`claim`'s verdict and its readings' on `records`."""
     if claim.check is None:
         return Judgement(claim, not_checked(claim.says, claim.reason), {}, True)
-    verdict, current = _judge_one(claim.check, records.read(None), claim.says)
+    view = records.read(None)
+    verdict, current = _judge_one(claim.check, view, claim.says)
     readings = {r.name: _judge_one(r.check or claim.check, records.read(r), claim.says)[0] for r in claim.readings}
-    return Judgement(claim, verdict, readings, current)
+    gaps = {}
+    if claim.tuned and not records.made:
+        dataset, methods = claim.tuned
+        gaps = {m: gap for m, gap in _selection_gaps(dataset, records.results).items() if m in methods}
+    return Judgement(claim, verdict, readings, current, tuple(view.changed_settings()), gaps)
+
+
+@cache
+def _selection_gaps(dataset: str, results: Path) -> dict[str, str]:
+    try:
+        return selection_gaps(dataset, results=results)
+    except FileNotFoundError:  # no selection runs at all
+        return {m: "no selection runs" for m in table_methods(dataset)}
 
 
 @cache
@@ -987,10 +1049,12 @@ def judgement_html(j: Judgement) -> str:
     every reading with its outcome (marked where it differs), and the change since BEFORE_COMMIT."""
     v = j.verdict
     parts = [f'<div class="intense-claim" id="{j.claim.id}">', v._repr_html_()]
-    if not j.current:
+    if outdated := j.outdated():
         parts.append(
-            "<p><small><b>From records made before the current settings; regeneration pending.</b></small></p>"
+            f"<p><small><b>{html.escape(outdated[0].upper() + outdated[1:])}; regeneration pending.</b></small></p>"
         )
+    if tuning := j.tuning():
+        parts.append(f"<p><small><b>{html.escape(tuning[0].upper() + tuning[1:])}.</b></small></p>")
     judged = {n: r for n, r in j.readings.items() if not r.reason.startswith("records pending")}
     pending = [n for n in j.readings if n not in judged]
     if judged:
@@ -1039,8 +1103,7 @@ class Scoreboard(list):
                     label = DIFFERS_NOTES.get(kinds[n], "differs under")
                     grouped.setdefault(label, []).append(f"{n} ({j.readings[n].outcome})")
                 notes = [f"{label}: " + "; ".join(found) for label, found in grouped.items()]
-                if not j.current:
-                    notes.append("from records made before the current settings")
+                notes += [note for note in (j.outdated(), j.tuning()) if note]
                 extra = "".join(f"<br><small>{html.escape(n)}</small>" for n in notes)
                 if before := _before_html(j):
                     extra += f"<br>{before}"

@@ -25,7 +25,9 @@ from ..encoders import MLPEncoder
 from ..models import InTense
 from ..objective import PAPER_LAMBDA, penalty_weight
 from ..runs.config import RunConfig, with_overrides
+from ..runs.experiment import run_file_name
 from ..runs.factory import MODELS
+from ..runs.sweep import finished, stale_settings
 from ..train import train_steps
 from .store import RESULTS_DIR, load_runs
 
@@ -43,6 +45,7 @@ __all__ = [
     "select_settings",
     "selection_runs",
     "widened_lrs",
+    "selection_gaps",
     "method_configs",
     "table_methods",
     "unimodal_configs",
@@ -53,6 +56,8 @@ __all__ = [
     "ENRICO_VARIANT_SEEDS",
     "enrico_variant_folder",
     "enrico_variant_configs",
+    "UNIMODAL_MODALITIES",
+    "real_data_parts",
     "LONGER_SEEDS",
     "longer_training_folder",
     "longer_training_configs",
@@ -198,6 +203,23 @@ def enrico_variant_configs(name: str, seeds: int | None = None) -> list[RunConfi
     return sorted(configs, key=lambda c: c.seed)
 
 
+# each real data set's modalities, every one trained alone for Table 5 (results/<data set>-unimodal)
+UNIMODAL_MODALITIES = {"enrico": 2, "avmnist-rebuilt": 2, "mfeat": 6}
+
+
+def real_data_parts() -> dict[str, list[RunConfig]]:
+    """Results folder (relative to results/) -> the runs it is to hold, for every real-data
+    folder but the selection's: each data set's table, its unimodal runs, ENRICO's variants and
+    MLP encoder, the longer training. experiments/real_world.py makes them; the registry marks a
+    verdict whose records were made with other settings than these (`intense.runs.stale_settings`)."""
+    parts = {d: method_configs(d, table_methods(d)) for d in SELECTED}
+    parts |= {f"{d}-unimodal": unimodal_configs(d, n) for d, n in UNIMODAL_MODALITIES.items()}
+    parts |= {enrico_variant_folder(v): enrico_variant_configs(v) for v in ENRICO_VARIANTS}
+    parts["enrico-mlp"] = mlp_encoder_configs("enrico")
+    parts |= {longer_training_folder(d): longer_training_configs(d) for d in LONGER_TRAINING}
+    return parts
+
+
 def selection_configs(dataset: str, lr: float, gamma: float, methods: tuple[str, ...] | None = None) -> list[RunConfig]:
     """The runs that choose each method's learning rate and decay on `dataset`, at one point of
     the grid: every method of its table (or `methods`) at seed 0."""
@@ -245,6 +267,33 @@ def widened_lrs(runs: pd.DataFrame) -> list[float]:
         if choice["lr"] == grid[-1] and rung < len(LR_LADDER) - 1:
             wider.add(LR_LADDER[rung + 1])
     return sorted(wider)
+
+
+def selection_gaps(dataset: str, methods=None, results: Path = RESULTS_DIR) -> dict[str, str]:
+    """Where each method's choice on `dataset` (of `methods`, default its table's) falls short
+    of the rule: grid points (every learning rate run for any method, times `GAMMAS`) without a
+    record of the method made at the current settings, and a choice at an edge of the grid that
+    `LR_LADDER` could still widen. {method: what is missing}; {} where nothing is."""
+    runs = selection_runs(dataset, results)
+    lrs = sorted({float(lr) for lr in runs.lr})
+    chosen = select_settings(runs)
+    gaps = {}
+    for method in methods or table_methods(dataset):
+        current = 0
+        for lr in lrs:
+            for gamma in GAMMAS:
+                (config,) = selection_configs(dataset, lr, gamma, (method,))
+                path = selection_dir(dataset, lr, gamma, results) / run_file_name(config)
+                current += finished(path) and not stale_settings(path, config)
+        missing = []
+        if current < len(lrs) * len(GAMMAS):
+            missing.append(f"{current} of {len(lrs) * len(GAMMAS)} grid points run at the current settings")
+        lr = chosen.get(method, {}).get("lr")
+        if lr in (lrs[0], lrs[-1]) and lr not in (LR_LADDER[0], LR_LADDER[-1]):
+            missing.append(f"its learning rate {lr:g} at the grid's edge")
+        if missing:
+            gaps[method] = ", ".join(missing)
+    return gaps
 
 
 def smoke_datasets(candidates, fallback: str = "mfeat") -> list[str]:
