@@ -91,7 +91,7 @@ def write_selection_run(results, dataset: str, method: str, lr: float, gamma: fl
 def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
     """Every method's choice on the whole grid at the current settings, interior: nothing to
     say. A method with a point not run, or run with other settings, or a choice at the grid's
-    edge, is named with what it lacks."""
+    edge, is named with what it lacks. The grid is the rates run at the current settings."""
     low, mid, high = LR_START
     for lr in LR_START:
         for gamma in GAMMAS:
@@ -99,12 +99,17 @@ def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
             if (lr, gamma) != (low, 1.0):  # one point not run
                 epochs = {"epochs": 3} if (lr, gamma) == (mid, 0.95) else {}  # one with other settings
                 write_selection_run(tmp_path, "mfeat", "tfn", lr, gamma, 0.1 if lr == high else 0.5, **epochs)
+    # a rate run only with other settings is not (yet) a point of the grid
+    write_selection_run(tmp_path, "mfeat", "tfn", LR_LADDER[LR_LADDER.index(low) - 1], 0.9, 0.9, epochs=3)
     points = len(LR_START) * len(GAMMAS)
     assert selection_gaps("mfeat", ("mnl", "tfn"), tmp_path) == {
         "tfn": f"{points - 2} of {points} grid points run at the current settings, its learning rate {high:g} at the "
         "grid's edge"
     }
     assert selection_gaps("mfeat", ("mnl",), tmp_path) == {}
+    stale = tmp_path / "stale"
+    write_selection_run(stale, "mfeat", "mnl", mid, 0.9, 0.1, epochs=3)
+    assert selection_gaps("mfeat", ("mnl",), stale) == {"mnl": "no grid point run at the current settings"}
 
 
 def test_the_driver_and_the_registry_read_one_definition_of_each_real_data_folder():

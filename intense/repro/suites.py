@@ -271,25 +271,30 @@ def widened_lrs(runs: pd.DataFrame) -> list[float]:
 
 def selection_gaps(dataset: str, methods=None, results: Path = RESULTS_DIR) -> dict[str, str]:
     """Where each method's choice on `dataset` (of `methods`, default its table's) falls short
-    of the rule: grid points (every learning rate run for any method, times `GAMMAS`) without a
-    record of the method made at the current settings, and a choice at an edge of the grid that
-    `LR_LADDER` could still widen. {method: what is missing}; {} where nothing is."""
+    of the rule: points of the grid (every learning rate with a record made at the current
+    settings, for any method, times `GAMMAS`) without such a record of the method, and a choice
+    at an edge of the grid that `LR_LADDER` could still widen. {method: what is missing}; {}
+    where nothing is."""
     runs = selection_runs(dataset, results)
-    lrs = sorted({float(lr) for lr in runs.lr})
+
+    def current(method: str, lr: float, gamma: float) -> bool:
+        (config,) = selection_configs(dataset, lr, gamma, (method,))
+        path = selection_dir(dataset, lr, gamma, results) / run_file_name(config)
+        return finished(path) and not stale_settings(path, config)
+
+    made = {(m, float(lr), float(g)) for m, lr, g in zip(runs.model, runs.lr, runs.scheduler_gamma)}
+    lrs = sorted({lr for m, lr, g in made if current(m, lr, g)})
     chosen = select_settings(runs)
     gaps = {}
     for method in methods or table_methods(dataset):
-        current = 0
-        for lr in lrs:
-            for gamma in GAMMAS:
-                (config,) = selection_configs(dataset, lr, gamma, (method,))
-                path = selection_dir(dataset, lr, gamma, results) / run_file_name(config)
-                current += finished(path) and not stale_settings(path, config)
+        run = sum((method, lr, g) in made and current(method, lr, g) for lr in lrs for g in GAMMAS)
         missing = []
-        if current < len(lrs) * len(GAMMAS):
-            missing.append(f"{current} of {len(lrs) * len(GAMMAS)} grid points run at the current settings")
+        if not lrs:
+            missing.append("no grid point run at the current settings")
+        elif run < len(lrs) * len(GAMMAS):
+            missing.append(f"{run} of {len(lrs) * len(GAMMAS)} grid points run at the current settings")
         lr = chosen.get(method, {}).get("lr")
-        if lr in (lrs[0], lrs[-1]) and lr not in (LR_LADDER[0], LR_LADDER[-1]):
+        if lrs and lr in (lrs[0], lrs[-1]) and lr not in (LR_LADDER[0], LR_LADDER[-1]):
             missing.append(f"its learning rate {lr:g} at the grid's edge")
         if missing:
             gaps[method] = ", ".join(missing)
