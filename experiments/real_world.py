@@ -3,6 +3,7 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
 
     python experiments/real_world.py            # everything
     python experiments/real_world.py mfeat      # one part (see PARTS)
+    python experiments/real_world.py avmnist-rebuilt --methods mnl intense  # some of its methods
     python experiments/real_world.py select [DATASET ...] [--methods M ...]  # the runs that choose
                                                   # each method's lr and decay (grid: suites.py)
     python experiments/real_world.py unimodal [DATASET ...]  # each modality alone (Table 5)
@@ -71,7 +72,8 @@ LEVERS: list[str] = list(PARITY3_LEVERS)
 REGIMES: list[str] = list(LAMBDA_REGIMES)
 # enrico-variants: only the variants named (default: all)
 VARIANTS: list[str] = list(ENRICO_VARIANTS)
-# select: only the data sets named (default: all of SELECTED), and with --methods only those methods
+# select: only the data sets named (default: all of SELECTED); with --methods, select and the
+# real-data parts run only those methods
 DATASETS: list[str] = list(SELECTED)
 METHODS: list[str] | None = None
 
@@ -89,8 +91,9 @@ def part(configs, folder: str) -> None:
 
 
 def real_data(folder: str) -> None:
-    """The runs of one real-data folder, as `real_data_parts` defines them."""
-    part(real_data_parts()[folder], folder)
+    """The runs of one real-data folder, as `real_data_parts` defines them (with --methods, only
+    those methods')."""
+    part([c for c in real_data_parts()[folder] if METHODS is None or c.model in METHODS], folder)
 
 
 def select() -> None:
@@ -184,7 +187,7 @@ def parse(argv: list[str]) -> list[str]:
         nargs="+",
         choices=MODELS,
         metavar="METHOD",
-        help=f"select: only these methods ({', '.join(MODELS)})",
+        help=f"select and the real-data parts: only these methods ({', '.join(MODELS)})",
     )
     args = parser.parse_args(argv)
     if unknown := [n for n in args.names if not any(n in known for known in names.values())]:

@@ -339,7 +339,7 @@ def test_the_reproduction_driver_runs_nothing_on_help_or_a_name_it_does_not_know
 
 def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_data_sets():
     """`unimodal avmnist-rebuilt` runs that data set's unimodal runs, not also its table (a part of
-    the same name); a data set named alone is its table."""
+    the same name); a data set named alone is its table, and --methods keeps those methods' runs."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -350,3 +350,9 @@ def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_dat
     assert driver.parse(["unimodal", "avmnist-rebuilt"]) == ["unimodal"] and driver.DATASETS == ["avmnist-rebuilt"]
     assert driver.parse(["select", "enrico"]) == ["select"] and driver.DATASETS == ["enrico"]
     assert driver.parse(["avmnist-rebuilt"]) == ["avmnist-rebuilt"]
+    # --methods: a real-data part runs only those methods' runs
+    ran = []
+    driver.part = lambda configs, folder: ran.append((folder, {c.model for c in configs}, len(configs)))
+    driver.parse(["avmnist-rebuilt", "--methods", "mnl", "intense"])
+    driver.PARTS["avmnist-rebuilt"]()
+    assert ran == [("avmnist-rebuilt", {"mnl", "intense"}, 20)]
