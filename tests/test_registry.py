@@ -172,21 +172,27 @@ def test_a_verdict_on_records_made_with_other_settings_says_which(tmp_path):
     assert not older.current and older.changed == ("epochs",)
     note = "from records made with other settings (epochs) than the chapter now asks for"
     assert older.outdated() == note and note in Scoreboard([older])._repr_html_()
-    assert "Records made with other settings (epochs)" not in asked._repr_html_()
+    assert "other settings" not in asked._repr_html_() + Scoreboard([asked])._repr_html_()
     assert "From records made with other settings (epochs)" in older._repr_html_()
 
 
 def test_a_verdict_resting_on_a_selection_short_of_the_rule_names_the_method(tmp_path, monkeypatch):
-    """A method whose learning rate and decay were chosen on part of the grid: the rows of the
-    claims that compare it say so; a claim that does not compare it does not."""
+    """A method whose choice of learning rate and decay falls short of the selection rule: the
+    rows of the claims that compare it say so; a claim that does not compare it does not."""
     monkeypatch.setattr(registry, "_selection_gaps", lambda dataset, results: {"mult": "1 of 15 grid points"})
     write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 6)
     compares = replace(toy_claim(), tuned=("enrico", ("intense", "mult")))
     other = replace(toy_claim(), tuned=("enrico", ("intense", "mnl")))
     found, not_found = judge(compares, Records(tmp_path)), judge(other, Records(tmp_path))
-    said = "learning rate and decay chosen on part of the grid (MulT: 1 of 15 grid points)"
+    said = "learning rate and decay short of the selection rule (MulT: 1 of 15 grid points)"
     assert found.tuning() == said and said in Scoreboard([found])._repr_html_()
-    assert not not_found.tuning() and "part of the grid" not in Scoreboard([not_found])._repr_html_()
+    assert not not_found.tuning() and "selection rule" not in Scoreboard([not_found])._repr_html_()
+    # methods that lack the same are named together
+    gaps = {"mro": "no grid point", "mnl": "no grid point", "mult": "its choice made with other settings"}
+    assert registry.tuning_note(gaps) == (
+        "learning rate and decay short of the selection rule (MRO, MNL: no grid point; MulT: its choice made with "
+        "other settings)"
+    )
 
 
 def test_a_smoke_run_judges_only_the_runs_it_made(tmp_path):

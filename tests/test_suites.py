@@ -90,8 +90,9 @@ def write_selection_run(results, dataset: str, method: str, lr: float, gamma: fl
 
 def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
     """Every method's choice on the whole grid at the current settings, interior: nothing to
-    say. A method with a point not run, or run with other settings, or a choice at the grid's
-    edge, is named with what it lacks. The grid is the rates run at the current settings."""
+    say. A method with a point not run, or run with other settings, a choice made with other
+    settings or at the grid's edge, or no run at all, is named with what it lacks. The grid is
+    the rates run at the current settings."""
     low, mid, high = LR_START
     for lr in LR_START:
         for gamma in GAMMAS:
@@ -109,7 +110,15 @@ def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
     assert selection_gaps("mfeat", ("mnl",), tmp_path) == {}
     stale = tmp_path / "stale"
     write_selection_run(stale, "mfeat", "mnl", mid, 0.9, 0.1, epochs=3)
-    assert selection_gaps("mfeat", ("mnl",), stale) == {"mnl": "no grid point run at the current settings"}
+    assert selection_gaps("mfeat", ("mnl", "mro"), stale) == {
+        "mnl": "no grid point run at the current settings",
+        "mro": "no selection run",
+    }
+    # the best record made with other settings: that point is missing, and the choice rests on it
+    write_selection_run(tmp_path, "mfeat", "mnl", mid, 0.95, 0.01, epochs=3)
+    assert selection_gaps("mfeat", ("mnl",), tmp_path) == {
+        "mnl": f"{points - 1} of {points} grid points run at the current settings, its choice made with other settings"
+    }
 
 
 def test_the_driver_and_the_registry_read_one_definition_of_each_real_data_folder():

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..runs.config import RunConfig, with_overrides
 from ..runs.experiment import run_file_name
-from ..runs.sweep import BACKENDS, finished, stale_settings, sweep
+from ..runs.sweep import BACKENDS, finished, stale_records, sweep
 from .store import RESULTS_DIR, load_runs, scratch_path
 from .suites import smoke_datasets
 
@@ -156,7 +156,7 @@ def _full_run(folder: Path, configs: list[RunConfig]) -> Path:
     """Full mode: the configs' runs trained into `folder`, or into scratch (see notebook_runs);
     returns the folder they are in."""
     engine = {k: v for k, v in ENGINE.items() if k != "replace"}
-    stale = [run_file_name(c) for c in configs if finished(p := folder / run_file_name(c)) and stale_settings(p, c)]
+    stale = list(stale_records(folder, configs))
     if stale and not ENGINE["replace"]:
         scratch = scratch_path(folder)
         scratch.mkdir(parents=True, exist_ok=True)
@@ -195,11 +195,7 @@ def notebook_runs(
         folder = _full_run(Path(folder), configs)
     runs = load_runs(folder, "the notebook with -p mode full")
     show_records(folder)
-    stale = {
-        run_file_name(c): changed
-        for c in configs
-        if finished(Path(folder) / run_file_name(c)) and (changed := stale_settings(Path(folder) / run_file_name(c), c))
-    }
+    stale = stale_records(Path(folder), configs)
     if stale:  # shown, never silently mixed in: the chapter says its records are out of date
         name, changed = next(iter(stale.items()))
         _tell(

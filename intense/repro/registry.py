@@ -39,8 +39,7 @@ from typing import Any
 import pandas as pd
 
 from ..baselines.routing import AGGREGATIONS
-from ..runs import run_file_name
-from ..runs.sweep import finished, stale_settings
+from ..runs.sweep import stale_records
 from . import claims as checks
 from .analysis import bias_table, by_aggregation
 from .paper import TABLE1, TABLE2, TABLE4, TABLE5
@@ -162,13 +161,8 @@ class Records:
         changed = set()
         for name in () if self.made else self.used:
             if name not in self._changed:
-                folder = self.results / name
-                self._changed[name] = {
-                    setting
-                    for config in _real_data_parts().get(name, ())
-                    if finished(path := folder / run_file_name(config))
-                    for setting in stale_settings(path, config)
-                }
+                stale = stale_records(self.results / name, _real_data_parts().get(name, ()))
+                self._changed[name] = {setting for settings in stale.values() for setting in settings}
             changed |= self._changed[name]
         return sorted(changed)
 
@@ -860,15 +854,17 @@ class Judgement:
     claim: Claim
     verdict: Verdict
     readings: dict[str, Verdict]
-    current: bool  # every record behind the verdict made by committed code on a clean tree, as now asked
+    # every record behind the verdict (not its readings') made by committed code on a clean tree,
+    # with the settings now asked
+    current: bool
     changed: tuple[str, ...] = ()  # the settings in which its records differ from what is now asked
     # {method: what its choice of learning rate and decay lacks} (`suites.selection_gaps`)
     gaps: Mapping[str, str] = field(default_factory=dict)
 
     def tuning(self) -> str:
-        """Which methods the verdict rests on were chosen on part of the grid ("" where none)."""
-        said = "; ".join(f"{display_name(m)}: {gap}" for m, gap in self.gaps.items())
-        return f"learning rate and decay chosen on part of the grid ({said})" if said else ""
+        """Which methods the verdict rests on have a choice of learning rate and decay short of
+        the selection rule, and what it lacks ("" where none)."""
+        return tuning_note(self.gaps)
 
     def outdated(self) -> str:
         """Why the verdict's records are not current ("" where they are)."""
@@ -931,6 +927,15 @@ def _selection_gaps(dataset: str, results: Path) -> dict[str, str]:
         return selection_gaps(dataset, results=results)
     except FileNotFoundError:  # no selection runs at all
         return {m: "no selection runs" for m in table_methods(dataset)}
+
+
+def tuning_note(gaps: Mapping[str, str]) -> str:
+    """`suites.selection_gaps`' findings in a sentence, methods that lack the same said once."""
+    by_gap: dict[str, list[str]] = {}
+    for method, gap in gaps.items():
+        by_gap.setdefault(gap, []).append(display_name(method))
+    said = "; ".join(f"{', '.join(methods)}: {gap}" for gap, methods in by_gap.items())
+    return f"learning rate and decay short of the selection rule ({said})" if said else ""
 
 
 @cache

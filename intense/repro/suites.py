@@ -25,9 +25,8 @@ from ..encoders import MLPEncoder
 from ..models import InTense
 from ..objective import PAPER_LAMBDA, penalty_weight
 from ..runs.config import RunConfig, with_overrides
-from ..runs.experiment import run_file_name
 from ..runs.factory import MODELS
-from ..runs.sweep import finished, stale_settings
+from ..runs.sweep import stale_records
 from ..train import train_steps
 from .store import RESULTS_DIR, load_runs
 
@@ -210,8 +209,9 @@ UNIMODAL_MODALITIES = {"enrico": 2, "avmnist-rebuilt": 2, "mfeat": 6}
 def real_data_parts() -> dict[str, list[RunConfig]]:
     """Results folder (relative to results/) -> the runs it is to hold, for every real-data
     folder but the selection's: each data set's table, its unimodal runs, ENRICO's variants and
-    MLP encoder, the longer training. experiments/real_world.py makes them; the registry marks a
-    verdict whose records were made with other settings than these (`intense.runs.stale_settings`)."""
+    MLP encoder, the longer training. experiments/real_world.py makes all but the longer
+    training (Table 1's chapter makes it in full mode); the registry marks a verdict whose records
+    were made with other settings than these (`intense.runs.sweep.stale_records`)."""
     parts = {d: method_configs(d, table_methods(d)) for d in SELECTED}
     parts |= {f"{d}-unimodal": unimodal_configs(d, n) for d, n in UNIMODAL_MODALITIES.items()}
     parts |= {enrico_variant_folder(v): enrico_variant_configs(v) for v in ENRICO_VARIANTS}
@@ -235,7 +235,7 @@ def selection_dir(dataset: str, lr: float, gamma: float, results: Path = RESULTS
 
 def selection_runs(dataset: str, results: Path = RESULTS_DIR) -> pd.DataFrame:
     """Every committed selection run of `dataset` (all points of the grid)."""
-    folders = sorted(p for p in (results / f"{dataset}-selection").glob("lr*-gamma*") if p.is_dir())
+    folders = sorted(p for p in (results / f"{dataset}-selection").glob("lr*-gamma*") if any(p.glob("*.json")))
     if not folders:
         raise FileNotFoundError(
             f"no selection runs in {results / f'{dataset}-selection'}: make them with "
@@ -269,33 +269,37 @@ def widened_lrs(runs: pd.DataFrame) -> list[float]:
     return sorted(wider)
 
 
-def selection_gaps(dataset: str, methods=None, results: Path = RESULTS_DIR) -> dict[str, str]:
+def selection_gaps(dataset: str, methods: tuple[str, ...] | None = None, results: Path = RESULTS_DIR) -> dict[str, str]:
     """Where each method's choice on `dataset` (of `methods`, default its table's) falls short
     of the rule: points of the grid (every learning rate with a record made at the current
-    settings, for any method, times `GAMMAS`) without such a record of the method, and a choice
-    at an edge of the grid that `LR_LADDER` could still widen. {method: what is missing}; {}
-    where nothing is."""
+    settings, for any method, times `GAMMAS`) without such a record of the method, a choice made
+    on a record of other settings, and a choice at an edge of the grid that `LR_LADDER` could
+    still widen. {method: what is missing}; {} where nothing is."""
     runs = selection_runs(dataset, results)
-
-    def current(method: str, lr: float, gamma: float) -> bool:
-        (config,) = selection_configs(dataset, lr, gamma, (method,))
-        path = selection_dir(dataset, lr, gamma, results) / run_file_name(config)
-        return finished(path) and not stale_settings(path, config)
-
-    made = {(m, float(lr), float(g)) for m, lr, g in zip(runs.model, runs.lr, runs.scheduler_gamma)}
-    lrs = sorted({lr for m, lr, g in made if current(m, lr, g)})
-    chosen = select_settings(runs)
-    gaps = {}
+    current = {
+        (r.model, float(r.lr), float(r.scheduler_gamma))
+        for r in runs.itertuples()
+        if not stale_records(
+            selection_dir(dataset, r.lr, r.scheduler_gamma, results),
+            selection_configs(dataset, r.lr, r.scheduler_gamma, (r.model,)),
+        )
+    }
+    lrs = sorted({lr for _, lr, _ in current})
+    chosen, gaps = select_settings(runs), {}
     for method in methods or table_methods(dataset):
-        run = sum((method, lr, g) in made and current(method, lr, g) for lr in lrs for g in GAMMAS)
+        if (choice := chosen.get(method)) is None:
+            gaps[method] = "no selection run"
+            continue
+        run = sum((method, lr, g) in current for lr in lrs for g in GAMMAS)
         missing = []
         if not lrs:
             missing.append("no grid point run at the current settings")
         elif run < len(lrs) * len(GAMMAS):
             missing.append(f"{run} of {len(lrs) * len(GAMMAS)} grid points run at the current settings")
-        lr = chosen.get(method, {}).get("lr")
-        if lrs and lr in (lrs[0], lrs[-1]) and lr not in (LR_LADDER[0], LR_LADDER[-1]):
-            missing.append(f"its learning rate {lr:g} at the grid's edge")
+        if lrs and (method, choice["lr"], choice["scheduler_gamma"]) not in current:
+            missing.append("its choice made with other settings")
+        elif lrs and choice["lr"] in (lrs[0], lrs[-1]) and choice["lr"] not in (LR_LADDER[0], LR_LADDER[-1]):
+            missing.append(f"its learning rate {choice['lr']:g} at the grid's edge")
         if missing:
             gaps[method] = ", ".join(missing)
     return gaps

@@ -45,7 +45,16 @@ from .config import RunConfig
 from .experiment import run, run_file_name, why_not_learned
 from .record import environment, write_json
 
-__all__ = ["sweep", "finished", "stale_settings", "SweepError", "SweepReport", "BACKENDS", "default_workers"]
+__all__ = [
+    "sweep",
+    "finished",
+    "stale_settings",
+    "stale_records",
+    "SweepError",
+    "SweepReport",
+    "BACKENDS",
+    "default_workers",
+]
 
 BACKENDS = ("local", "ray")
 Backend = Literal["local", "ray"]
@@ -60,6 +69,17 @@ def stale_settings(path: Path, config: RunConfig) -> list[str]:
     record has: records older than a setting do not name it)."""
     stored, wanted = json.loads(path.read_text())["config"], asdict(config)
     return [k for k in wanted if k in stored and k not in RUNTIME_SETTINGS and stored[k] != wanted[k]]
+
+
+def stale_records(folder: Path, configs: Iterable[RunConfig]) -> dict[str, list[str]]:
+    """{record name: the settings it differs in (`stale_settings`)} for each finished record of
+    `configs` in `folder` that was made with other settings than its config's."""
+    stale = {}
+    for config in configs:
+        path = Path(folder) / run_file_name(config)
+        if finished(path) and (changed := stale_settings(path, config)):
+            stale[path.name] = changed
+    return stale
 
 
 def finished(path: Path) -> bool:
