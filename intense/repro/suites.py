@@ -114,7 +114,7 @@ METHOD_OVERRIDES = {"mult": {"grad_clip": 0.8}}
 # one rung of `LR_LADDER` at a time (for every method) while any method's choice sits at an edge
 # of the grid (`widened_lrs`). `LR_START` begins one rung above the paper's 5e-4..5e-3, where 15
 # of 20 earlier choices sat at the top.
-LR_LADDER = (1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 1e-1)
+LR_LADDER = (1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 1e-1, 5e-1)
 LR_START = (1e-3, 5e-3, 1e-2)
 GAMMAS = (0.9, 0.95, 1.0)
 SELECTED = ("enrico", "avmnist-rebuilt", "mfeat")  # the data sets whose settings are chosen here

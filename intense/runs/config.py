@@ -229,13 +229,13 @@ CHOSEN_SETTINGS: dict[str, dict[str, dict[str, float]]] = {
         "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
     },
     "avmnist-rebuilt": {
-        "intense": {"lr": 0.001, "scheduler_gamma": 0.9},
-        "lf-concat": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "mnl": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "mro": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "multiroute": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "mult": {"lr": 0.005, "scheduler_gamma": 0.9},
-        "tfn": {"lr": 0.005, "scheduler_gamma": 0.9},
+        "intense": {"lr": 0.1, "scheduler_gamma": 0.95},
+        "lf-concat": {"lr": 0.1, "scheduler_gamma": 0.95},
+        "mnl": {"lr": 0.1, "scheduler_gamma": 0.95},
+        "mro": {"lr": 0.01, "scheduler_gamma": 0.95},
+        "multiroute": {"lr": 0.05, "scheduler_gamma": 0.95},
+        "mult": {"lr": 0.005, "scheduler_gamma": 0.9},  # its 20-epoch selection: to be rerun
+        "tfn": {"lr": 0.05, "scheduler_gamma": 0.95},
     },
     "mfeat": {
         "intense": {"lr": 0.005, "scheduler_gamma": 1.0},
