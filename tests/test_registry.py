@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from intense.repro import registry
-from intense.repro.claims import top_block_is
+from intense.repro.claims import reaches_paper, top_block_is
 from intense.repro.registry import (
     BEFORE_COMMIT,
     BEFORE_FILE,
@@ -154,11 +154,11 @@ def test_the_scoreboard_says_why_the_rule_could_not_decide(tmp_path):
 
 def test_a_verdict_on_records_made_with_other_settings_says_which(tmp_path):
     """Records of a real-data folder made with other settings than its part now asks for (here
-    half the epochs) are not current: the verdict says so, naming the setting, on its row and in
-    its chapter; records made as asked are current."""
+    half the epochs and twice the learning rate) are not current: the verdict says so, naming the
+    settings in words, on its row and in its chapter; records made as asked are current."""
     configs = [c for c in real_data_parts()["enrico-mlp"] if c.model == "intense"][:6]
     claim = Claim("toy", "Table 4", "M1×M2 on top", "—", FIG4, lambda r: top_block_is(r.runs("enrico-mlp"), "1x2"))
-    for name, changes in (("asked", {}), ("older", {"epochs": configs[0].epochs // 2})):
+    for name, changes in (("asked", {}), ("older", {"epochs": configs[0].epochs // 2, "lr": configs[0].lr * 2})):
         folder = tmp_path / name / "enrico-mlp"
         folder.mkdir(parents=True)
         for config in configs:
@@ -169,11 +169,31 @@ def test_a_verdict_on_records_made_with_other_settings_says_which(tmp_path):
             (folder / run_file_name(config)).write_text(json.dumps(record))
     asked, older = (judge(claim, Records(tmp_path / name)) for name in ("asked", "older"))
     assert asked.current and not asked.outdated() and asked.verdict.outcome == older.verdict.outcome == REPRODUCED
-    assert not older.current and older.changed == ("epochs",)
-    note = "from records made with other settings (epochs) than the chapter now asks for"
+    assert not older.current and older.changed == ("epochs", "lr")
+    note = "from records made with other settings (epochs, learning rate) than the chapter now asks for"
     assert older.outdated() == note and note in Scoreboard([older])._repr_html_()
     assert "other settings" not in asked._repr_html_() + Scoreboard([asked])._repr_html_()
-    assert "From records made with other settings (epochs)" in older._repr_html_()
+    assert "From records made with other settings (epochs, learning rate)" in older._repr_html_()
+
+
+def test_only_the_records_of_the_methods_compared_decide_whether_a_verdict_is_current(tmp_path, monkeypatch):
+    """A folder rerun for some methods only (InTense at the settings asked, MNL's records older):
+    a claim that compares InTense alone is current; one that compares MNL, or reads the folder
+    without naming its methods, is not."""
+    monkeypatch.setattr(registry, "_selection_gaps", lambda dataset, results: {})
+    folder = tmp_path / "enrico-mlp"
+    folder.mkdir()
+    for config in real_data_parts()["enrico-mlp"]:
+        changes = {} if config.model == "intense" else {"epochs": config.epochs // 2}
+        record = {"config": {**asdict(config), **changes, "environment": {"git_dirty": False}}, "learned": True}
+        record |= {"test": {"accuracy": 0.9, "loss": 0.3}, "val": {"accuracy": 0.9, "loss": 0.3}, "best_epoch": 5}
+        (folder / run_file_name(config)).write_text(json.dumps(record | {"relevance": {}, "history": []}))
+    read = Claim("toy", "Table 4", "InTense", "—", FIG4, lambda r: reaches_paper(r.runs("enrico-mlp", "intense"), 50))
+    alone, with_mnl = replace(read, tuned=("enrico", ("intense",))), replace(read, tuned=("enrico", ("intense", "mnl")))
+    records = Records(tmp_path)
+    assert judge(alone, records).current and not judge(alone, records).outdated()
+    for claim in (with_mnl, read):
+        assert not judge(claim, records).current and judge(claim, records).changed == ("epochs",)
 
 
 def test_a_verdict_resting_on_a_selection_short_of_the_rule_names_the_method(tmp_path, monkeypatch):

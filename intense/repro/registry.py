@@ -117,7 +117,8 @@ class Records:
         self._payloads: dict[str, dict[str, Any]] = dict(payloads or {})
         self.reading: Reading | None = None
         self.used: set[str] = set()  # folders this view read (for `current`)
-        self._changed: dict[str, set[str]] = {}  # by folder, for `changed_settings` (shared by views)
+        # by (folder, methods), for `changed_settings` (shared by views)
+        self._changed: dict[tuple[str, tuple[str, ...] | None], set[str]] = {}
 
     def read(self, reading: Reading | None) -> Records:
         """A view of the same records (one cache) under `reading` (None: as recorded)."""
@@ -150,20 +151,25 @@ class Records:
             self._payloads[name] = load_results(path)
         return self._payloads[name]
 
-    def current(self) -> bool:
-        """Every run this view read was made by committed code on a clean tree, with the
-        settings its folder's part now asks for (`changed_settings`)."""
-        return all(bool(self._tables[name].clean.all()) for name in self.used) and not self.changed_settings()
+    def current(self, methods: tuple[str, ...] | None = None) -> bool:
+        """Every run this view read (of `methods`; None: of every method) was made by committed
+        code on a clean tree, with the settings its folder's part now asks for
+        (`changed_settings`)."""
+        tables = [self._tables[name] for name in self.used]
+        clean = all(bool((t.clean if methods is None else t.clean[t.model.isin(methods)]).all()) for t in tables)
+        return clean and not self.changed_settings(methods)
 
-    def changed_settings(self) -> list[str]:
-        """The settings in which a run this view read differs from what its folder's part now
-        asks for (`suites.real_data_parts`; a folder of no part, or a smoke run's, has none)."""
+    def changed_settings(self, methods: tuple[str, ...] | None = None) -> list[str]:
+        """The settings in which a run this view read (of `methods`; None: of every method)
+        differs from what its folder's part now asks for (`suites.real_data_parts`; a folder of
+        no part, or a smoke run's, has none)."""
         changed = set()
         for name in () if self.made else self.used:
-            if name not in self._changed:
-                stale = stale_records(self.results / name, _real_data_parts().get(name, ()))
-                self._changed[name] = {setting for settings in stale.values() for setting in settings}
-            changed |= self._changed[name]
+            if (name, methods) not in self._changed:
+                configs = [c for c in _real_data_parts().get(name, ()) if methods is None or c.model in methods]
+                stale = stale_records(self.results / name, configs)
+                self._changed[name, methods] = {setting for settings in stale.values() for setting in settings}
+            changed |= self._changed[name, methods]
         return sorted(changed)
 
 
@@ -254,7 +260,8 @@ class Claim:
     # the row of BEFORE_COMMIT's scoreboard (its claim text) that this claim, or one of its
     # readings, continues: {reading name, "" for the claim itself: old claim text}
     before: Mapping[str, str] = field(default_factory=dict)
-    # (data set, methods): the methods whose chosen learning rate and decay the verdict rests on
+    # (data set, methods): the methods the verdict compares, whose chosen learning rate and decay
+    # it rests on; only their records decide whether it is current (None: every record read)
     tuned: tuple[str, tuple[str, ...]] | None = None
 
     @property
@@ -849,6 +856,10 @@ def claim(claim_id: str) -> Claim:
 # --- judgements -------------------------------------------------------------------------
 
 
+# a run setting (a field of `RunConfig`) as a reader's note names it
+SETTING_WORDS = {"lr": "learning rate", "scheduler_gamma": "decay γ"}
+
+
 @dataclass(frozen=True)
 class Judgement:
     claim: Claim
@@ -871,7 +882,8 @@ class Judgement:
         if self.current:
             return ""
         if self.changed:
-            return f"from records made with other settings ({', '.join(self.changed)}) than the chapter now asks for"
+            changed = ", ".join(SETTING_WORDS.get(name, name) for name in self.changed)
+            return f"from records made with other settings ({changed}) than the chapter now asks for"
         return "from records made before the current settings"
 
     def differs(self) -> list[str]:
@@ -900,25 +912,28 @@ class Judgement:
 
 
 def _judge_one(check: Callable[[Records], Verdict], records: Records, says: str) -> tuple[Verdict, bool]:
+    """`check`'s verdict on `records`, and whether its records are pending."""
     try:
-        verdict = check(records)
+        return replace(check(records), claim=says), False
     except RecordsPending as pending:
         return not_checked(says, f"records pending: {pending}"), True
-    return replace(verdict, claim=says), records.current()
 
 
 def judge(claim: Claim, records: Records) -> Judgement:
-    """`claim`'s verdict and its readings' on `records`."""
+    """`claim`'s verdict and its readings' on `records`; current where the records of the
+    methods it compares (`Claim.tuned`; all it read where None) are."""
     if claim.check is None:
         return Judgement(claim, not_checked(claim.says, claim.reason), {}, True)
     view = records.read(None)
-    verdict, current = _judge_one(claim.check, view, claim.says)
+    verdict, pending = _judge_one(claim.check, view, claim.says)
     readings = {r.name: _judge_one(r.check or claim.check, records.read(r), claim.says)[0] for r in claim.readings}
+    methods = claim.tuned[1] if claim.tuned else None
+    current = pending or view.current(methods)
     gaps = {}
     if claim.tuned and not records.made:
-        dataset, methods = claim.tuned
+        dataset = claim.tuned[0]
         gaps = {m: gap for m, gap in _selection_gaps(dataset, records.results).items() if m in methods}
-    return Judgement(claim, verdict, readings, current, tuple(view.changed_settings()), gaps)
+    return Judgement(claim, verdict, readings, current, tuple(view.changed_settings(methods)), gaps)
 
 
 @cache
@@ -1049,17 +1064,20 @@ def _before_html(j: Judgement) -> str:
     return "<br>".join(lines)
 
 
+def _sentence(note: str) -> str:
+    """A note as the start of a sentence: its first letter capitalised, the rest as written."""
+    return note[:1].upper() + note[1:]
+
+
 def judgement_html(j: Judgement) -> str:
     """A claim's verdict as its chapter shows it: an anchor (the claim's id), the verdict box,
     every reading with its outcome (marked where it differs), and the change since BEFORE_COMMIT."""
     v = j.verdict
     parts = [f'<div class="intense-claim" id="{j.claim.id}">', v._repr_html_()]
     if outdated := j.outdated():
-        parts.append(
-            f"<p><small><b>{html.escape(outdated[0].upper() + outdated[1:])}; regeneration pending.</b></small></p>"
-        )
+        parts.append(f"<p><small><b>{html.escape(_sentence(outdated))}; regeneration pending.</b></small></p>")
     if tuning := j.tuning():
-        parts.append(f"<p><small><b>{html.escape(tuning[0].upper() + tuning[1:])}.</b></small></p>")
+        parts.append(f"<p><small><b>{html.escape(_sentence(tuning))}.</b></small></p>")
     judged = {n: r for n, r in j.readings.items() if not r.reason.startswith("records pending")}
     pending = [n for n in j.readings if n not in judged]
     if judged:
