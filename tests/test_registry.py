@@ -17,6 +17,7 @@ from intense.repro.registry import (
     BEFORE_FILE,
     BEYOND,
     CLAIMS,
+    RETIRED_ROWS,
     SECTIONS,
     VERDICTS_FILE,
     Claim,
@@ -105,12 +106,15 @@ def test_claims_are_declared_once_in_the_papers_order_then_beyond_it():
         assert len({r.name for r in c.readings}) == len(c.readings), f"{c.id}: two readings of one name"
 
 
-def test_each_row_of_the_previous_scoreboard_is_continued_by_one_claim():
+def test_each_row_of_the_previous_scoreboard_is_continued_by_one_claim_or_retired_with_a_reason():
     payload = load_results(RESULTS_DIR / BEFORE_FILE)
     assert payload["config"]["commit"].startswith(BEFORE_COMMIT)
     old = before_rows()
     continued = [text for c in CLAIMS.values() for text in c.before.values()]
-    assert sorted(continued) == sorted(old), "a row of the previous scoreboard is lost or continued twice"
+    assert sorted(continued + list(RETIRED_ROWS)) == sorted(old), (
+        "a row of the previous scoreboard is lost or kept twice"
+    )
+    assert all(RETIRED_ROWS.values()), "a retired row says why"
     readings = {c.id: {r.name for r in c.readings} | {""} for c in CLAIMS.values()}
     for c in CLAIMS.values():
         assert set(c.before) <= readings[c.id], f"{c.id}: `before` names a reading it does not have"

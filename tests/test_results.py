@@ -15,12 +15,9 @@ from intense.repro.suites import (
     ENRICO_VARIANT_SEEDS,
     FIG4_SEEDS,
     FIG7_LRS,
-    LONGER_SEEDS,
-    LONGER_TRAINING,
     PARITY3_LEVERS,
     enrico_variant_folder,
     fig7_folder,
-    longer_training_folder,
     parity3_lever_folder,
 )
 
@@ -84,13 +81,11 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
 
 
 def expected_seeds(folder: str) -> int:
-    """10 seeds, but the longer-training rechecks' `LONGER_SEEDS`, Fig. 4's setting's
-    `FIG4_SEEDS` and each ENRICO variant's `ENRICO_VARIANT_SEEDS`."""
+    """10 seeds, but Fig. 4's setting's `FIG4_SEEDS` and each ENRICO variant's
+    `ENRICO_VARIANT_SEEDS`."""
     variants = {enrico_variant_folder(name): seeds for name, seeds in ENRICO_VARIANT_SEEDS.items()}
     if folder in variants:
         return variants[folder]
-    if folder in {longer_training_folder(d) for d in LONGER_TRAINING}:
-        return LONGER_SEEDS
     if folder == fig7_folder(FIG7_LRS[0], "eq3-penalty"):
         return FIG4_SEEDS
     return 10

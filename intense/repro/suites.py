@@ -50,16 +50,12 @@ __all__ = [
     "unimodal_configs",
     "MLP_ENCODER",
     "mlp_encoder_configs",
-    "LONGER_TRAINING",
     "ENRICO_VARIANTS",
     "ENRICO_VARIANT_SEEDS",
     "enrico_variant_folder",
     "enrico_variant_configs",
     "UNIMODAL_MODALITIES",
     "real_data_parts",
-    "LONGER_SEEDS",
-    "longer_training_folder",
-    "longer_training_configs",
     "smoke_datasets",
     "FIG7_MODELS",
     "FIG7_LRS",
@@ -162,27 +158,9 @@ def unimodal_configs(dataset: str, n_modalities: int, seeds: int = 10) -> list[R
     ]
 
 
-# Did training run long enough? AV-MNIST (rebuilt) trains 20 epochs and nearly every run keeps
-# one of its last three; its runs are rechecked at ENRICO's 50 epochs (at gamma 0.9 the
-# learning rate has then fallen to 0.5 % of its start), every method at its chosen learning
-# rate, on the first `LONGER_SEEDS` seeds (as many as the 20-epoch table)
-LONGER_TRAINING: dict[str, int] = {"avmnist-rebuilt": 50}
-LONGER_SEEDS = 10
-
-
-def longer_training_folder(dataset: str) -> str:
-    """The results folder of `dataset`'s longer runs, relative to results/."""
-    return f"{dataset}-{LONGER_TRAINING[dataset]}-epochs"
-
-
-def longer_training_configs(dataset: str, seeds: int = LONGER_SEEDS) -> list[RunConfig]:
-    """Every method of Table 1 on `dataset`, as in `method_configs`, for `LONGER_TRAINING` epochs."""
-    return method_configs(dataset, METHODS, seeds, epochs=LONGER_TRAINING[dataset])
-
-
 # ENRICO with other images or another encoder than the table's (row 7 of the deviations): MNL
-# and InTense with one setting changed (same seeds, the learning rates chosen at 64 x 32, 50
-# epochs), by name: MultiBench's image size (the LeNet-style encoder grows with its input: 3
+# and InTense with one setting changed (same seeds and training as the table's, with the
+# learning rates chosen at 64 x 32), by name: MultiBench's image size (the LeNet-style encoder grows with its input: 3
 # blocks at 64 x 32; a strided first convolution and 4 blocks at 256 x 128), and an encoder
 # with 4 times the channels (32 in its first block, 8 in the table's), on 5 seeds for the CPU
 ENRICO_VARIANTS: dict[str, dict[str, Any]] = {"256x128": {"image_size": "256x128"}, "wide": {"encoder_channels": 32}}
@@ -209,14 +187,12 @@ UNIMODAL_MODALITIES = {"enrico": 2, "avmnist-rebuilt": 2, "mfeat": 6}
 def real_data_parts() -> dict[str, list[RunConfig]]:
     """Results folder (relative to results/) -> the runs it is to hold, for every real-data
     folder but the selection's: each data set's table, its unimodal runs, ENRICO's variants and
-    MLP encoder, the longer training. experiments/real_world.py makes all but the longer
-    training (Table 1's chapter makes it in full mode); the registry marks a verdict whose records
+    MLP encoder. experiments/real_world.py makes them; the registry marks a verdict whose records
     were made with other settings than these (`intense.runs.sweep.stale_records`)."""
     parts = {d: method_configs(d, table_methods(d)) for d in SELECTED}
     parts |= {f"{d}-unimodal": unimodal_configs(d, n) for d, n in UNIMODAL_MODALITIES.items()}
     parts |= {enrico_variant_folder(v): enrico_variant_configs(v) for v in ENRICO_VARIANTS}
     parts["enrico-mlp"] = mlp_encoder_configs("enrico")
-    parts |= {longer_training_folder(d): longer_training_configs(d) for d in LONGER_TRAINING}
     return parts
 
 
