@@ -160,9 +160,10 @@ def unimodal_configs(dataset: str, n_modalities: int, seeds: int = 10) -> list[R
 
 # ENRICO with other images or another encoder than the table's (row 7 of the deviations): MNL
 # and InTense with one setting changed (same seeds and training as the table's, with the
-# learning rates chosen at 64 x 32), by name: MultiBench's image size (the LeNet-style encoder grows with its input: 3
-# blocks at 64 x 32; a strided first convolution and 4 blocks at 256 x 128), and an encoder
-# with 4 times the channels (32 in its first block, 8 in the table's), on 5 seeds for the CPU
+# learning rates chosen at 64 x 32), by name: MultiBench's image size (the LeNet-style encoder
+# grows with its input: 3 blocks at 64 x 32; a strided first convolution and 4 blocks at
+# 256 x 128), and an encoder with 4 times the channels (32 in its first block, 8 in the
+# table's), on 5 seeds for the CPU
 ENRICO_VARIANTS: dict[str, dict[str, Any]] = {"256x128": {"image_size": "256x128"}, "wide": {"encoder_channels": 32}}
 ENRICO_VARIANT_SEEDS = {"256x128": 10, "wide": 5}
 
