@@ -30,6 +30,8 @@ from functools import partial
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
+    CANDIDATES,
+    CONFIRM_SEEDS,
     ENRICO_VARIANTS,
     FIG4_SEEDS,
     FIG7_LRS,
@@ -38,9 +40,11 @@ from intense.repro.suites import (
     LR_START,
     PARITY3_DECOY_FOLDER,
     PARITY3_LEVERS,
+    SCREEN_SEED,
     SELECTED,
     SYNTHGENE_PS,
     UNIMODAL_MODALITIES,
+    candidate_losses,
     enrico_variant_folder,
     fig4_multiroute_configs,
     fig7_configs,
@@ -51,6 +55,7 @@ from intense.repro.suites import (
     parity3_lever_folder,
     real_data_parts,
     select_settings,
+    selection_candidates,
     selection_configs,
     selection_dir,
     selection_runs,
@@ -97,8 +102,9 @@ def real_data(folder: str) -> None:
 
 
 def select() -> None:
-    """The selection runs of each data set in `DATASETS` on the grid of learning rates x `GAMMAS`,
-    widened (`widened_lrs`) until every method's choice is interior; then `write_choices`."""
+    """The selection runs of each data set in `DATASETS`: the screen at seed 0 on the grid of
+    learning rates x `GAMMAS`, widened (`widened_lrs`) until every method's choice is interior,
+    and each method's candidates at `CONFIRM_SEEDS` (`confirm`); then `write_choices`."""
     for dataset in DATASETS:
         methods = tuple(METHODS or table_methods(dataset))
         lrs: list[float] = list(LR_START)
@@ -112,33 +118,67 @@ def select() -> None:
                     )
             runs = selection_runs(dataset)
             if (wider := widened_lrs(runs[runs.model.isin(methods)])) == lrs:
-                break
+                confirm(dataset, methods)  # the choice may move: widen again if it is at an edge
+                runs = selection_runs(dataset)
+                if (wider := widened_lrs(runs[runs.model.isin(methods)])) == lrs:
+                    break
             lrs = wider
     write_choices()
 
 
+def confirm(dataset: str, methods: tuple[str, ...]) -> None:
+    """Each of `methods`' candidates (`selection_candidates`) on `dataset` at `CONFIRM_SEEDS`,
+    one grid point (folder) at a time."""
+    runs = selection_runs(dataset)
+    by_point: dict[tuple[float, float], list[str]] = {}
+    for method, points in selection_candidates(runs[runs.model.isin(methods)]).items():
+        for point in points:
+            by_point.setdefault(point, []).append(method)
+    for (lr, gamma), chosen in sorted(by_point.items()):
+        configs = [c for seed in CONFIRM_SEEDS for c in selection_configs(dataset, lr, gamma, tuple(chosen), seed)]
+        sweep(configs, selection_dir(dataset, lr, gamma), workers=WORKERS)
+
+
 def write_choices() -> None:
     """Each data set's choices (`select_settings` of its committed selection runs), with the
-    validation losses behind them, to results/settings_selection.json."""
+    validation losses behind them (the screen's at every point, and each candidate's by seed),
+    to results/settings_selection.json."""
     choices = {}
     for dataset in SELECTED:
         runs = selection_runs(dataset)
+        screen, candidates = runs[runs.seed == SCREEN_SEED], candidate_losses(runs)
         choices[dataset] = {
             model: {
                 **chosen,
                 "val_loss": {
                     f"lr {r.lr:g}, gamma {r.scheduler_gamma:g}": r.val_loss
-                    for r in runs[runs.model == model].itertuples()
+                    for r in screen[screen.model == model].itertuples()
+                },
+                "candidates": {
+                    f"lr {c['lr']:g}, gamma {c['scheduler_gamma']:g}": {
+                        **{k: v for k, v in c.items() if k.startswith("seed ") and v == v},  # v == v: not NaN
+                        "mean over seeds": c["val_loss"],
+                        "seeds": c["seeds"],
+                    }
+                    for c in candidates[candidates.model == model].to_dict("records")
                 },
             }
             for model, chosen in select_settings(runs).items()
         }
         print(dataset, {m: (c["lr"], c["scheduler_gamma"]) for m, c in choices[dataset].items()})
     rule = (
-        "per data set and method, the learning rate and decay whose seed-0 run has the lowest validation loss, "
-        "on a grid of learning rates widened until every method's choice is interior"
+        f"per data set and method: seed {SCREEN_SEED} runs every point of a grid of learning rates (widened until "
+        f"every method's choice is interior) and decays; the {CANDIDATES} learning rates of lowest validation loss, "
+        f"each at its best decay, run again at seeds {', '.join(map(str, CONFIRM_SEEDS))}; the choice is the "
+        "candidate of lowest mean validation loss over the seeds"
     )
-    config = {"rule": rule, "gammas": list(GAMMAS), "seed": 0}
+    config = {
+        "rule": rule,
+        "gammas": list(GAMMAS),
+        "screen_seed": SCREEN_SEED,
+        "confirm_seeds": list(CONFIRM_SEEDS),
+        "candidates": CANDIDATES,
+    }
     write_json(
         RESULTS_DIR / "settings_selection.json", {"config": config, "environment": environment(), "choices": choices}
     )

@@ -8,17 +8,22 @@ import pytest
 
 from intense.repro.store import RESULTS_DIR
 from intense.repro.suites import (
+    CANDIDATES,
+    CONFIRM_SEEDS,
     ENRICO_VARIANTS,
     GAMMAS,
     LR_LADDER,
     LR_START,
     METHOD_OVERRIDES,
+    SCREEN_SEED,
     SELECTED,
     base_config,
+    candidate_losses,
     enrico_variant_configs,
     method_configs,
     real_data_parts,
     select_settings,
+    selection_candidates,
     selection_configs,
     selection_dir,
     selection_gaps,
@@ -41,11 +46,12 @@ def test_every_method_gets_the_same_grid_and_seed():
         assert len({selection_dir(dataset, lr, gamma) for lr in LR_START for gamma in GAMMAS}) == 9
 
 
-def _grid_runs(losses: dict[str, dict[tuple[float, float], float]]) -> pd.DataFrame:
+def _grid_runs(losses: dict[str, dict[tuple, float]]) -> pd.DataFrame:
+    """Selection runs from {method: {(lr, decay[, seed]): validation loss}} (seed 0 if not given)."""
     rows = [
-        {"model": m, "lr": lr, "scheduler_gamma": g, "val_loss": loss}
+        {"model": m, "lr": point[0], "scheduler_gamma": point[1], "seed": (*point, 0)[2], "val_loss": loss}
         for m, by_point in losses.items()
-        for (lr, g), loss in by_point.items()
+        for point, loss in by_point.items()
     ]
     return pd.DataFrame(rows)
 
@@ -63,6 +69,36 @@ def test_select_settings_takes_the_lowest_validation_loss_per_method():
     }
 
 
+def test_the_best_learning_rates_of_seed_0_are_confirmed_on_more_seeds_and_the_best_mean_chosen():
+    assert SCREEN_SEED not in CONFIRM_SEEDS and CANDIDATES >= 2
+    lrs = LR_LADDER[: CANDIDATES + 1]  # one learning rate more than the candidates
+    screen = {(lr, 0.9): 0.3 + 0.1 * i for i, lr in enumerate(lrs)} | {(lrs[1], 1.0): 0.35}
+    runs = _grid_runs({"mnl": screen})
+    # the candidates: the learning rates of lowest seed-0 loss, each once, at its best decay
+    candidates = [(lrs[0], 0.9), (lrs[1], 1.0)] + [(lr, 0.9) for lr in lrs[2:CANDIDATES]]
+    assert selection_candidates(runs) == {"mnl": candidates}
+    lucky, steady, outside = candidates[0], candidates[1], (lrs[CANDIDATES], 0.9)
+    assert select_settings(runs) == {"mnl": {"lr": lucky[0], "scheduler_gamma": lucky[1]}}  # seed 0 alone
+    # the best rate at seed 0 fails at another seed: the steadiest candidate is chosen
+    more = {
+        (*p, s): screen[p] + (2.0 if (p, s) == (lucky, CONFIRM_SEEDS[0]) else 0.01)
+        for p in candidates
+        for s in CONFIRM_SEEDS
+    }
+    confirmed = _grid_runs({"mnl": screen | more})
+    assert select_settings(confirmed) == {"mnl": {"lr": steady[0], "scheduler_gamma": steady[1]}}
+    table = candidate_losses(confirmed).set_index(["lr", "scheduler_gamma"])
+    expected = [screen[lucky], *(more[(*lucky, s)] for s in CONFIRM_SEEDS)]
+    assert table.loc[lucky, "val_loss"] == pytest.approx(sum(expected) / len(expected))
+    assert set(table.seeds) == {1 + len(CONFIRM_SEEDS)}
+    # candidates are compared on the seeds they all have: one confirmed alone does not count
+    partial = _grid_runs({"mnl": screen | {(*lucky, s): 2.3 for s in CONFIRM_SEEDS}})
+    assert select_settings(partial) == {"mnl": {"lr": lucky[0], "scheduler_gamma": lucky[1]}}
+    # a rate outside the candidates does not win on its other seeds
+    beyond = _grid_runs({"mnl": screen | more | {(*outside, s): 0.0 for s in CONFIRM_SEEDS}})
+    assert select_settings(beyond) == select_settings(confirmed)
+
+
 def test_the_grid_widens_one_rung_beyond_a_choice_at_its_edge_until_every_choice_is_interior():
     low, mid, high = LR_START
     below, above = LR_LADDER[LR_LADDER.index(low) - 1], LR_LADDER[LR_LADDER.index(high) + 1]
@@ -77,9 +113,11 @@ def test_the_grid_widens_one_rung_beyond_a_choice_at_its_edge_until_every_choice
     assert widened_lrs(end) == list(LR_LADDER[-2:])
 
 
-def write_selection_run(results, dataset: str, method: str, lr: float, gamma: float, val_loss: float, **changes):
+def write_selection_run(
+    results, dataset: str, method: str, lr: float, gamma: float, val_loss: float, seed: int = 0, **changes
+):
     """A selection record as the sweep writes it (its config, validation loss), with `changes`."""
-    (config,) = selection_configs(dataset, lr, gamma, (method,))
+    (config,) = selection_configs(dataset, lr, gamma, (method,), seed)
     metrics = {"accuracy": 0.5, "loss": val_loss}
     record = {"config": {**asdict(config), **changes}, "test": metrics, "val": metrics, "best_epoch": 1}
     record |= {"relevance": {}, "history": []}
@@ -88,11 +126,22 @@ def write_selection_run(results, dataset: str, method: str, lr: float, gamma: fl
     (folder / run_file_name(config)).write_text(json.dumps(record))
 
 
+def write_confirmation(results, dataset: str, method: str, skip: int = 0) -> None:
+    """`method`'s candidates on `dataset` in `results` at every one of `CONFIRM_SEEDS` (at their
+    seed-0 loss), but the last `skip` runs."""
+    runs = selection_runs(dataset, results)
+    mine = runs[(runs.model == method) & (runs.seed == SCREEN_SEED)].set_index(["lr", "scheduler_gamma"]).val_loss
+    todo = [(p, s) for p in selection_candidates(runs[runs.model == method])[method] for s in CONFIRM_SEEDS]
+    for (lr, gamma), seed in todo[: len(todo) - skip]:
+        write_selection_run(results, dataset, method, lr, gamma, float(mine[(lr, gamma)]), seed)
+
+
 def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
-    """Every method's choice on the whole grid at the current settings, interior: nothing to
-    say. A method with a point not run, or run with other settings, a choice made with other
-    settings or at the grid's edge, or no run at all, is named with what it lacks. The grid is
-    the rates run at the current settings."""
+    """Every method's choice on the whole grid at the current settings, its candidates confirmed
+    at every seed, interior: nothing to say. A method with a point not run, or run with other
+    settings, a candidate not run at a confirming seed, a choice made with other settings or at
+    the grid's edge, or no run at all, is named with what it lacks. The grid is the rates run at
+    the current settings."""
     low, mid, high = LR_START
     for lr in LR_START:
         for gamma in GAMMAS:
@@ -102,20 +151,25 @@ def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
                 write_selection_run(tmp_path, "mfeat", "tfn", lr, gamma, 0.1 if lr == high else 0.5, **epochs)
     # a rate run only with other settings is not (yet) a point of the grid
     write_selection_run(tmp_path, "mfeat", "tfn", LR_LADDER[LR_LADDER.index(low) - 1], 0.9, 0.9, epochs=3)
-    points = len(LR_START) * len(GAMMAS)
+    write_confirmation(tmp_path, "mfeat", "mnl")
+    write_confirmation(tmp_path, "mfeat", "tfn", skip=1)
+    points, confirming = len(LR_START) * len(GAMMAS), CANDIDATES * len(CONFIRM_SEEDS)
+    seeds = " and ".join(map(str, CONFIRM_SEEDS))
     assert selection_gaps("mfeat", ("mnl", "tfn"), tmp_path) == {
-        "tfn": f"{points - 2} of {points} grid points run at the current settings, its learning rate {high:g} at the "
-        "grid's edge"
+        "tfn": f"{points - 2} of {points} grid points run at the current settings, {confirming - 1} of {confirming} "
+        f"runs of its candidates at seeds {seeds}, its learning rate {high:g} at the grid's edge"
     }
     assert selection_gaps("mfeat", ("mnl",), tmp_path) == {}
     stale = tmp_path / "stale"
     write_selection_run(stale, "mfeat", "mnl", mid, 0.9, 0.1, epochs=3)
     assert selection_gaps("mfeat", ("mnl", "mro"), stale) == {
-        "mnl": "no grid point run at the current settings",
+        "mnl": f"no grid point run at the current settings, 0 of {len(CONFIRM_SEEDS)} runs of its candidates at "
+        f"seeds {seeds}",
         "mro": "no selection run",
     }
     # the best record made with other settings: that point is missing, and the choice rests on it
     write_selection_run(tmp_path, "mfeat", "mnl", mid, 0.95, 0.01, epochs=3)
+    write_confirmation(tmp_path, "mfeat", "mnl")  # the new candidate's other seeds (current)
     assert selection_gaps("mfeat", ("mnl",), tmp_path) == {
         "mnl": f"{points - 1} of {points} grid points run at the current settings, its choice made with other settings"
     }

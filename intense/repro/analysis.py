@@ -294,3 +294,30 @@ def moebius_blocks(runs: pd.DataFrame) -> pd.DataFrame:
         if "relevance" in b and "moebius" in b
     ]
     return pd.DataFrame(rows, columns=["data", "model", "block", "relevance", "moebius"])
+
+
+def candidate_table(candidates: pd.DataFrame, chosen: dict[str, dict[str, float]], methods, caption: str):
+    """The selection's second stage (`suites.candidate_losses`): one row per method and
+    candidate (learning rate and decay), its validation loss at each seed and the mean over the
+    seeds every candidate of the method has run; each method's choice (`chosen`) in bold."""
+    order = [m for m in methods if m in set(candidates.model)]
+    table = (
+        candidates.set_index(["model", "lr", "scheduler_gamma"])
+        .drop(columns="seeds")
+        .rename(columns={"val_loss": "mean"})
+        .reindex(order, level=0)
+        .rename_axis(["method", "learning rate", "decay"])
+    )
+
+    def bold(row: pd.Series) -> list[str]:
+        method, lr, gamma = row.name
+        picked = chosen[method] == {"lr": lr, "scheduler_gamma": gamma}
+        return ["font-weight: bold" if picked else ""] * len(row)
+
+    return (
+        table.style.apply(bold, axis=1)
+        .format("{:.3f}", na_rep="—")
+        .format_index(lambda m: METHOD_NAMES[m], level=0)
+        .format_index("{:g}", level=[1, 2])
+        .set_caption(caption)
+    )
