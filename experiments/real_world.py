@@ -18,8 +18,8 @@ runs are skipped; `--workers N` runs N at once, 0: one per core).
 
 After "select", copy the printed choice into `CHOSEN_SETTINGS` (intense/runs/config.py; a test
 checks the two agree) before running the rest; "select" also writes every choice, with the
-validation losses behind it, to results/settings_selection.json (once every method of a data
-set's table has been run on the whole grid).
+validation losses behind it, to results/settings_selection.json (from the selection runs made so
+far; `selection_gaps` says what a choice still lacks).
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ from __future__ import annotations
 import argparse
 import sys
 from functools import partial
+from pathlib import Path
+
+import pandas as pd
 
 from intense.repro.store import RESULTS_DIR
+from intense.repro.style import word_list
 from intense.repro.suites import (
     CANDIDATES,
     CONFIRM_SEEDS,
@@ -65,8 +69,9 @@ from intense.repro.suites import (
     widened_lrs,
 )
 from intense.runs import sweep
-from intense.runs.config import MODELS
+from intense.runs.config import MODELS, RunConfig
 from intense.runs.record import environment, write_json
+from intense.runs.sweep import SweepError
 
 # set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
 WORKERS = 0
@@ -104,24 +109,22 @@ def real_data(folder: str) -> None:
 def select() -> None:
     """The selection runs of each data set in `DATASETS`: the screen at seed 0 on the grid of
     learning rates x `GAMMAS`, widened (`widened_lrs`) until every method's choice is interior,
-    and each method's candidates at `CONFIRM_SEEDS` (`confirm`); then `write_choices`."""
+    and once it is, each method's candidates at `CONFIRM_SEEDS` (`confirm`; the choice may then
+    move to an edge, and the grid widens again); then `write_choices`."""
     for dataset in DATASETS:
         methods = tuple(METHODS or table_methods(dataset))
         lrs: list[float] = list(LR_START)
         while True:
             for lr in lrs:
                 for gamma in GAMMAS:
-                    sweep(
-                        selection_configs(dataset, lr, gamma, methods),
-                        selection_dir(dataset, lr, gamma),
-                        workers=WORKERS,
-                    )
+                    sweep_point(selection_configs(dataset, lr, gamma, methods), selection_dir(dataset, lr, gamma))
             runs = selection_runs(dataset)
             if (wider := widened_lrs(runs[runs.model.isin(methods)])) == lrs:
-                confirm(dataset, methods)  # the choice may move: widen again if it is at an edge
+                confirm(dataset, methods)
                 runs = selection_runs(dataset)
-                if (wider := widened_lrs(runs[runs.model.isin(methods)])) == lrs:
-                    break
+                wider = widened_lrs(runs[runs.model.isin(methods)])
+            if wider == lrs:
+                break
             lrs = wider
     write_choices()
 
@@ -136,7 +139,17 @@ def confirm(dataset: str, methods: tuple[str, ...]) -> None:
             by_point.setdefault(point, []).append(method)
     for (lr, gamma), chosen in sorted(by_point.items()):
         configs = [c for seed in CONFIRM_SEEDS for c in selection_configs(dataset, lr, gamma, tuple(chosen), seed)]
-        sweep(configs, selection_dir(dataset, lr, gamma), workers=WORKERS)
+        sweep_point(configs, selection_dir(dataset, lr, gamma))
+
+
+def sweep_point(configs: list[RunConfig], folder: Path) -> None:
+    """The runs of one grid point; a run that fails is reported and the selection goes on (one
+    that diverged counts as an infinite validation loss, `selection_runs`; any other is missing,
+    and `selection_gaps` says so until a rerun makes it)."""
+    try:
+        sweep(configs, folder, workers=WORKERS)
+    except SweepError as err:
+        print(err, file=sys.stderr)
 
 
 def write_choices() -> None:
@@ -156,7 +169,7 @@ def write_choices() -> None:
                 },
                 "candidates": {
                     f"lr {c['lr']:g}, gamma {c['scheduler_gamma']:g}": {
-                        **{k: v for k, v in c.items() if k.startswith("seed ") and v == v},  # v == v: not NaN
+                        **{k: v for k, v in c.items() if k.startswith("seed ") and pd.notna(v)},
                         "mean over seeds": c["val_loss"],
                         "seeds": c["seeds"],
                     }
@@ -169,8 +182,9 @@ def write_choices() -> None:
     rule = (
         f"per data set and method: seed {SCREEN_SEED} runs every point of a grid of learning rates (widened until "
         f"every method's choice is interior) and decays; the {CANDIDATES} learning rates of lowest validation loss, "
-        f"each at its best decay, run again at seeds {', '.join(map(str, CONFIRM_SEEDS))}; the choice is the "
-        "candidate of lowest mean validation loss over the seeds"
+        f"each at its best decay, run again at seeds {word_list(CONFIRM_SEEDS)}; the choice is the candidate of "
+        "lowest mean validation loss over the seeds that all the method's candidates have run (a diverged run: an "
+        "infinite loss)"
     )
     config = {
         "rule": rule,

@@ -337,9 +337,8 @@ def test_the_reproduction_driver_runs_nothing_on_help_or_a_name_it_does_not_know
     assert not any(tmp_path.iterdir())
 
 
-def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_data_sets():
-    """`unimodal avmnist-rebuilt` runs that data set's unimodal runs, not also its table (a part of
-    the same name); a data set named alone is its table, and --methods keeps those methods' runs."""
+def load_driver():
+    """experiments/real_world.py as a module (it is a script, not part of the package)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -347,6 +346,13 @@ def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_dat
     )
     driver = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(driver)
+    return driver
+
+
+def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_data_sets():
+    """`unimodal avmnist-rebuilt` runs that data set's unimodal runs, not also its table (a part of
+    the same name); a data set named alone is its table, and --methods keeps those methods' runs."""
+    driver = load_driver()
     assert driver.parse(["unimodal", "avmnist-rebuilt"]) == ["unimodal"] and driver.DATASETS == ["avmnist-rebuilt"]
     assert driver.parse(["select", "enrico"]) == ["select"] and driver.DATASETS == ["enrico"]
     assert driver.parse(["avmnist-rebuilt"]) == ["avmnist-rebuilt"]
@@ -356,3 +362,38 @@ def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_dat
     driver.parse(["avmnist-rebuilt", "--methods", "mnl", "intense"])
     driver.PARTS["avmnist-rebuilt"]()
     assert ran == [("avmnist-rebuilt", {"mnl", "intense"}, 20)]
+
+
+def test_the_driver_confirms_each_methods_candidates_at_the_confirming_seeds_and_goes_on_past_a_failure(capsys):
+    """`confirm` runs every candidate of the methods named (none of another method) at each of
+    `CONFIRM_SEEDS`, one grid point's folder at a time; a failed run is reported, not raised."""
+    import pandas as pd
+
+    from intense.repro.suites import CANDIDATES, CONFIRM_SEEDS, LR_LADDER, selection_candidates, selection_dir
+    from intense.runs.sweep import SweepError, SweepReport
+
+    driver = load_driver()
+    lrs = LR_LADDER[: CANDIDATES + 1]
+    screen = [
+        {"model": m, "lr": lr, "scheduler_gamma": g, "seed": 0, "val_loss": i + (g == 1.0) + (m == "tfn")}
+        for m in ("mnl", "tfn", "mro")
+        for i, lr in enumerate(lrs)
+        for g in (0.9, 1.0)
+    ]
+    runs = pd.DataFrame(screen)
+    driver.selection_runs = lambda dataset: runs
+    asked = []
+
+    def sweep(configs, folder, workers):
+        asked.append((folder, [(c.model, c.lr, c.scheduler_gamma, c.seed) for c in configs]))
+        if len(asked) == 1:
+            raise SweepError(SweepReport(failed={"x.json": "FloatingPointError: training diverged"}), folder)
+
+    driver.sweep = sweep
+    driver.confirm("mfeat", ("mnl", "tfn"))
+    expected = selection_candidates(runs[runs.model != "mro"])
+    wanted = {(m, *p, s) for m, points in expected.items() for p in points for s in CONFIRM_SEEDS}
+    assert {run for _, configs in asked for run in configs} == wanted
+    for folder, configs in asked:  # each folder holds the runs of its own grid point
+        assert {selection_dir("mfeat", lr, g) for _, lr, g, _ in configs} == {folder}
+    assert "1 of 1 runs failed" in capsys.readouterr().err

@@ -1,12 +1,14 @@
 """The settings of the committed real-data runs (intense/repro/suites.py)."""
 
 import json
+import math
 from dataclasses import asdict
 
 import pandas as pd
 import pytest
 
 from intense.repro.store import RESULTS_DIR
+from intense.repro.style import word_list
 from intense.repro.suites import (
     CANDIDATES,
     CONFIRM_SEEDS,
@@ -94,6 +96,14 @@ def test_the_best_learning_rates_of_seed_0_are_confirmed_on_more_seeds_and_the_b
     # candidates are compared on the seeds they all have: one confirmed alone does not count
     partial = _grid_runs({"mnl": screen | {(*lucky, s): 2.3 for s in CONFIRM_SEEDS}})
     assert select_settings(partial) == {"mnl": {"lr": lucky[0], "scheduler_gamma": lucky[1]}}
+    assert set(candidate_losses(partial).seeds) == {1}
+    # a seed beyond the rule's does not count
+    later = max(SCREEN_SEED, *CONFIRM_SEEDS) + 1
+    extra = _grid_runs({"mnl": screen | more | {(*steady, later): 9.0}})
+    assert select_settings(extra) == select_settings(confirmed)
+    # a candidate whose run diverged at a seed has an infinite loss there
+    diverged = _grid_runs({"mnl": screen | more | {(*steady, CONFIRM_SEEDS[-1]): math.inf}})
+    assert select_settings(diverged) != select_settings(confirmed)
     # a rate outside the candidates does not win on its other seeds
     beyond = _grid_runs({"mnl": screen | more | {(*outside, s): 0.0 for s in CONFIRM_SEEDS}})
     assert select_settings(beyond) == select_settings(confirmed)
@@ -173,6 +183,37 @@ def test_a_selection_short_of_the_rule_says_what_is_missing(tmp_path):
     assert selection_gaps("mfeat", ("mnl",), tmp_path) == {
         "mnl": f"{points - 1} of {points} grid points run at the current settings, its choice made with other settings"
     }
+
+
+def test_a_confirmation_run_made_with_other_settings_is_missing_and_one_that_diverged_counts(tmp_path):
+    low, mid, high = LR_START
+    for lr in LR_START:
+        for gamma in GAMMAS:
+            write_selection_run(tmp_path, "mfeat", "mnl", lr, gamma, 0.1 if (lr, gamma) == (mid, 0.9) else 0.5)
+    write_confirmation(tmp_path, "mfeat", "mnl")
+    assert selection_gaps("mfeat", ("mnl",), tmp_path) == {}
+    assert select_settings(selection_runs("mfeat", tmp_path)) == {"mnl": {"lr": mid, "scheduler_gamma": 0.9}}
+    seed, confirming = CONFIRM_SEEDS[0], CANDIDATES * len(CONFIRM_SEEDS)
+    write_selection_run(tmp_path, "mfeat", "mnl", mid, 0.9, 0.1, seed, epochs=3)
+    assert selection_gaps("mfeat", ("mnl",), tmp_path) == {
+        "mnl": f"{confirming - 1} of {confirming} runs of its candidates at seeds {word_list(CONFIRM_SEEDS)}"
+    }
+    # the run diverged instead: the sweep keeps its error in failed/, and the rate loses
+    (config,) = selection_configs("mfeat", mid, 0.9, ("mnl",), seed)
+    folder = selection_dir("mfeat", mid, 0.9, tmp_path)
+    (folder / run_file_name(config)).unlink()
+    (folder / "failed").mkdir()
+    error = "Traceback ...\nFloatingPointError: training diverged (objective = nan); lower the learning rate"
+    (folder / "failed" / run_file_name(config)).write_text(json.dumps({"config": asdict(config), "error": error}))
+    runs = selection_runs("mfeat", tmp_path)
+    assert runs.diverged.sum() == 1
+    assert select_settings(runs) == {"mnl": {"lr": low, "scheduler_gamma": 0.9}}  # the next best
+    # (its run counts as made: what is left to say is that the choice now sits at the grid's edge)
+    assert selection_gaps("mfeat", ("mnl",), tmp_path) == {"mnl": f"its learning rate {low:g} at the grid's edge"}
+    # a run that failed for another reason is not a result: it is missing
+    other = error.replace("FloatingPointError: training diverged", "MemoryError")
+    (folder / "failed" / run_file_name(config)).write_text(json.dumps({"config": asdict(config), "error": other}))
+    assert "mnl" in selection_gaps("mfeat", ("mnl",), tmp_path)
 
 
 def test_the_driver_and_the_registry_read_one_definition_of_each_real_data_folder():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from ..baselines.routing import AGGREGATIONS
 from ..blocks import interaction_blocks
@@ -224,7 +226,9 @@ def paired_changes(before: pd.DataFrame, after: pd.DataFrame, label: str) -> dic
     return rows
 
 
-def selection_grid(runs: pd.DataFrame, chosen: dict[str, dict[str, float]], methods, caption: str):
+def selection_grid(
+    runs: pd.DataFrame, chosen: dict[str, dict[str, float]], methods: Sequence[str], caption: str
+) -> Styler:
     """The learning-rate selection (`suites.selection_runs`): validation loss by decay and
     learning rate (one row per grid point, one column per method, so that a wide grid grows
     downwards), each method's chosen setting (`chosen`, `suites.select_settings`) in bold."""
@@ -296,7 +300,9 @@ def moebius_blocks(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["data", "model", "block", "relevance", "moebius"])
 
 
-def candidate_table(candidates: pd.DataFrame, chosen: dict[str, dict[str, float]], methods, caption: str):
+def candidate_table(
+    candidates: pd.DataFrame, chosen: dict[str, dict[str, float]], methods: Sequence[str], caption: str
+) -> Styler:
     """The selection's second stage (`suites.candidate_losses`): one row per method and
     candidate (learning rate and decay), its validation loss at each seed and the mean over the
     seeds every candidate of the method has run; each method's choice (`chosen`) in bold."""

@@ -118,6 +118,12 @@ def block_labels(blocks: Iterable[str]) -> dict[str, str]:
     return {b: block_label(split_block(b, modalities)) if b in interactions else modality_label(b) for b in blocks}
 
 
+def word_list(items: Iterable) -> str:
+    """Items as a sentence lists them: "1", "1 and 2", "0, 1 and 2"."""
+    words = [str(item) for item in items]
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
 def display_name(method: str) -> str:
     """The book's name of a method given by its code name (unknown names pass through)."""
     return METHOD_NAMES.get(method, method)
