@@ -25,6 +25,7 @@ far; `selection_gaps` says what a choice still lacks).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from functools import partial
 from pathlib import Path
@@ -62,16 +63,17 @@ from intense.repro.suites import (
     selection_candidates,
     selection_configs,
     selection_dir,
+    selection_record,
     selection_runs,
     synthgene_p_configs,
     synthgene_p_folder,
     table_methods,
     widened_lrs,
 )
-from intense.runs import sweep
+from intense.runs import run_file_name, sweep
 from intense.runs.config import MODELS, RunConfig
 from intense.runs.record import environment, write_json
-from intense.runs.sweep import SweepError
+from intense.runs.sweep import SweepError, finished, stale_settings
 
 # set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
 WORKERS = 0
@@ -102,8 +104,16 @@ def part(configs, folder: str) -> None:
 
 def real_data(folder: str) -> None:
     """The runs of one real-data folder, as `real_data_parts` defines them (with --methods, only
-    those methods')."""
-    part([c for c in real_data_parts()[folder] if METHODS is None or c.model in METHODS], folder)
+    those methods'); a run the selection has made with the same configuration (`selection_record`)
+    is copied from there."""
+    configs = [c for c in real_data_parts()[folder] if METHODS is None or c.model in METHODS]
+    for config in configs:
+        path = RESULTS_DIR / folder / run_file_name(config)
+        if (source := selection_record(config)) and (not finished(path) or stale_settings(path, config)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            print(f"copy {path.name} from the selection's {source.parent.name}")
+    part(configs, folder)
 
 
 def select() -> None:

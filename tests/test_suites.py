@@ -29,12 +29,13 @@ from intense.repro.suites import (
     selection_configs,
     selection_dir,
     selection_gaps,
+    selection_record,
     selection_runs,
     table_methods,
     widened_lrs,
 )
 from intense.runs import run_file_name
-from intense.runs.config import CHOSEN_SETTINGS
+from intense.runs.config import CHOSEN_SETTINGS, with_overrides
 
 
 def test_every_method_gets_the_same_grid_and_seed():
@@ -214,6 +215,20 @@ def test_a_confirmation_run_made_with_other_settings_is_missing_and_one_that_div
     other = error.replace("FloatingPointError: training diverged", "MemoryError")
     (folder / "failed" / run_file_name(config)).write_text(json.dumps({"config": asdict(config), "error": other}))
     assert "mnl" in selection_gaps("mfeat", ("mnl",), tmp_path)
+
+
+def test_a_table_run_the_selection_made_with_the_same_configuration_is_found_there(tmp_path):
+    (table_run,) = [c for c in method_configs("mfeat", ("mnl",), seeds=2) if c.seed == 1]
+    lr, gamma = table_run.lr, table_run.scheduler_gamma
+    assert selection_record(table_run, tmp_path) is None  # not run
+    write_selection_run(tmp_path, "mfeat", "mnl", lr, gamma, 0.1, seed=1, epochs=3)
+    assert selection_record(table_run, tmp_path) is None  # run with other settings
+    write_selection_run(tmp_path, "mfeat", "mnl", lr, gamma, 0.1, seed=1)
+    found = selection_record(table_run, tmp_path)
+    assert found == selection_dir("mfeat", lr, gamma, tmp_path) / run_file_name(table_run)
+    # another seed, or the same seed at another point of the grid, is another configuration
+    assert selection_record(with_overrides(table_run, seed=2), tmp_path) is None
+    assert selection_record(with_overrides(table_run, lr=lr * 2), tmp_path) is None
 
 
 def test_the_driver_and_the_registry_read_one_definition_of_each_real_data_folder():

@@ -26,9 +26,10 @@ from ..data.synthgene import SYNTHGENE_MODALITIES
 from ..encoders import MLPEncoder
 from ..models import InTense
 from ..objective import PAPER_LAMBDA, penalty_weight
+from ..runs import run_file_name
 from ..runs.config import RunConfig, with_overrides
 from ..runs.factory import MODELS
-from ..runs.sweep import stale_settings
+from ..runs.sweep import finished, stale_settings
 from ..train import train_steps
 from .store import RESULTS_DIR, load_runs
 from .style import word_list
@@ -51,6 +52,7 @@ __all__ = [
     "candidate_losses",
     "select_settings",
     "selection_runs",
+    "selection_record",
     "widened_lrs",
     "selection_gaps",
     "method_configs",
@@ -230,6 +232,13 @@ def selection_configs(
 
 def selection_dir(dataset: str, lr: float, gamma: float, results: Path = RESULTS_DIR) -> Path:
     return results / f"{dataset}-selection" / f"lr{lr:g}-gamma{gamma:g}"
+
+
+def selection_record(config: RunConfig, results: Path = RESULTS_DIR) -> Path | None:
+    """The selection's record of `config`'s very configuration, made with its settings (a table
+    run at the chosen setting, at a seed the selection ran), or None: such a run is not run twice."""
+    path = selection_dir(config.dataset, config.lr, config.scheduler_gamma, results) / run_file_name(config)
+    return path if finished(path) and not stale_settings(path, config) else None
 
 
 def selection_runs(dataset: str, results: Path = RESULTS_DIR) -> pd.DataFrame:
