@@ -4,7 +4,7 @@ arm; the learning-rate selection runs one seed; each lever of the order-3 parity
 number)."""
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -12,10 +12,12 @@ import pytest
 from intense.repro.registry import VERDICTS_FILE
 from intense.repro.store import load_results
 from intense.repro.suites import (
+    CONFIRM_SEEDS,
     ENRICO_VARIANT_SEEDS,
     FIG4_SEEDS,
     FIG7_LRS,
     PARITY3_LEVERS,
+    SCREEN_SEED,
     enrico_variant_folder,
     fig7_folder,
     parity3_lever_folder,
@@ -29,7 +31,8 @@ RUN_FOLDERS = sorted(
     if p.is_dir() and p.name not in ("learning", LEVER_FOLDERS[0].parent.name) and not p.name.endswith("-selection")
 )
 PILOT_FOLDERS = sorted(p for p in (RESULTS / "learning").iterdir() if p.is_dir())
-# the runs that chose each method's learning rate: one per method and candidate, seed 0
+# the runs that chose each method's learning rate: per method, the screen's seed 0, and for a
+# candidate the confirming seeds too
 SELECTION_FOLDERS = sorted(RESULTS.glob("*-selection/lr*"))
 
 
@@ -56,7 +59,7 @@ def test_every_notebook_results_folder_is_committed():
     "folder", RUN_FOLDERS + PILOT_FOLDERS + SELECTION_FOLDERS + LEVER_FOLDERS, ids=lambda p: p.name
 )
 def test_run_records_are_complete_and_cover_ten_seeds(folder):
-    seeds = Counter()
+    seeds, seed_sets = Counter(), defaultdict(set)
     for path in folder.glob("*.json"):
         record = json.loads(path.read_text())
         assert {"config", "test", "val", "relevance", "history", "best_epoch"} <= set(record), path.name
@@ -70,10 +73,15 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
             norm = sum(v**p for v in record["relevance"].values()) ** (1 / p)
             assert norm == pytest.approx(1.0, abs=1e-4), path.name
         seeds[(config["model"], config["modality"])] += 1
+        seed_sets[config["model"]].add(config["seed"])
     if folder in PILOT_FOLDERS:  # a pilot: at least 4 seeds
         assert seeds and min(seeds.values()) >= 4, dict(seeds)
-    elif folder in SELECTION_FOLDERS:
-        assert seeds and all(n == 1 for n in seeds.values()), dict(seeds)
+    elif folder in SELECTION_FOLDERS:  # a confirmation is made whole, at every one of its seeds
+        for path in folder.glob("failed/*.json"):  # a run that diverged is a result of the selection
+            config = json.loads(path.read_text())["config"]
+            seed_sets[config["model"]].add(config["seed"])
+        rule = ({SCREEN_SEED}, {SCREEN_SEED, *CONFIRM_SEEDS})
+        assert seeds and all(s in rule for s in seed_sets.values()), dict(seed_sets)
     elif folder in LEVER_FOLDERS:
         assert seeds and all(n == PARITY3_LEVERS[folder.name]["seeds"] for n in seeds.values()), dict(seeds)
     else:
