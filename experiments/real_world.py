@@ -73,7 +73,7 @@ from intense.repro.suites import (
 from intense.runs import run_file_name, sweep
 from intense.runs.config import MODELS, RunConfig
 from intense.runs.record import environment, write_json
-from intense.runs.sweep import SweepError, finished, stale_settings
+from intense.runs.sweep import SweepError, up_to_date
 
 # set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
 WORKERS = 0
@@ -109,7 +109,7 @@ def real_data(folder: str) -> None:
     configs = [c for c in real_data_parts()[folder] if METHODS is None or c.model in METHODS]
     for config in configs:
         path = RESULTS_DIR / folder / run_file_name(config)
-        if (source := selection_record(config)) and (not finished(path) or stale_settings(path, config)):
+        if (source := selection_record(config)) and not up_to_date(path, config):
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, path)
             print(f"copy {path.name} from the selection's {source.parent.name}")

@@ -29,7 +29,7 @@ from ..objective import PAPER_LAMBDA, penalty_weight
 from ..runs import run_file_name
 from ..runs.config import RunConfig, with_overrides
 from ..runs.factory import MODELS
-from ..runs.sweep import finished, stale_settings
+from ..runs.sweep import stale_settings, up_to_date
 from ..train import train_steps
 from .store import RESULTS_DIR, load_runs
 from .style import word_list
@@ -238,7 +238,7 @@ def selection_record(config: RunConfig, results: Path = RESULTS_DIR) -> Path | N
     """The selection's record of `config`'s very configuration, made with its settings (a table
     run at the chosen setting, at a seed the selection ran), or None: such a run is not run twice."""
     path = selection_dir(config.dataset, config.lr, config.scheduler_gamma, results) / run_file_name(config)
-    return path if finished(path) and not stale_settings(path, config) else None
+    return path if up_to_date(path, config) else None
 
 
 def selection_runs(dataset: str, results: Path = RESULTS_DIR) -> pd.DataFrame:
@@ -246,19 +246,19 @@ def selection_runs(dataset: str, results: Path = RESULTS_DIR) -> pd.DataFrame:
     "diverged": True and an infinite "val_loss" for a run whose training diverged (its record
     in the folder's failed/)."""
     root = results / f"{dataset}-selection"
-    finished = [load_runs(f).assign(diverged=False) for f in sorted(root.glob("lr*-gamma*")) if any(f.glob("*.json"))]
+    made = [load_runs(f).assign(diverged=False) for f in sorted(root.glob("lr*-gamma*")) if any(f.glob("*.json"))]
     diverged = [
         {**{k: v for k, v in failed["config"].items() if k != "environment"}, "file": path.name}
         for path in sorted(root.glob("lr*-gamma*/failed/*.json"))
         if DIVERGED in (failed := json.loads(path.read_text()))["error"]
     ]
-    if not finished and not diverged:
+    if not made and not diverged:
         raise FileNotFoundError(
             f"no selection runs in {root}: make them with python experiments/real_world.py select {dataset}"
         )
     if diverged:
-        finished.append(pd.DataFrame(diverged).assign(diverged=True, val_loss=math.inf))
-    return pd.concat(finished, ignore_index=True)
+        made.append(pd.DataFrame(diverged).assign(diverged=True, val_loss=math.inf))
+    return pd.concat(made, ignore_index=True)
 
 
 def selection_candidates(runs: pd.DataFrame) -> dict[str, list[tuple[float, float]]]:

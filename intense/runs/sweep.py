@@ -82,6 +82,11 @@ def stale_records(folder: Path, configs: Iterable[RunConfig]) -> dict[str, list[
     return stale
 
 
+def up_to_date(path: Path, config: RunConfig) -> bool:
+    """Whether `path` holds a complete record of `config` made with its settings (a sweep skips it)."""
+    return finished(path) and not stale_settings(path, config)
+
+
 def finished(path: Path) -> bool:
     """Whether `path` holds a complete run record (a corrupt or partial one is redone)."""
     try:
@@ -267,12 +272,12 @@ def sweep(
                 "that the record's name does not show; sweep them into different folders"
             )
         names.add(path.name)
-        if finished(path) and not (changed := stale_settings(path, config)):
+        if up_to_date(path, config):
             print(f"skip {path.name} (finished earlier)")
             report.skipped.append(path)
         else:
             if finished(path):
-                print(f"redo {path.name}: its record was made with other {', '.join(changed)}")
+                print(f"redo {path.name}: its record was made with other {', '.join(stale_settings(path, config))}")
             todo.append(config)
     if backend == "ray":
         outcomes = _ray(todo, workers, threads, address, gpus_per_run, retries)
