@@ -16,7 +16,8 @@ Splits (`ENRICO_SPLITS`):
   it followed MultiBench: 948 / 219 / 291).
 
 Either way the test split is really the test split (MultiBench's ENRICO test loader of
-commit 52a293d returns the training data; experiments/enrico_train_split.py measures that).
+commit 52a293d returns the training data; Table 1's chapter reads what it would print off each run
+record's training accuracy).
 The topics are very imbalanced (265 "list" screens, 6 "calculator"): every split carries the
 training split's balanced class weights (`balanced_class_weights`); a run balances the classes
 with them in the loss, or samples training screens with probability 1 / class count as
