@@ -9,7 +9,8 @@ and writes results/relevance_at_init.json, {folder: {record file: relevance}}, w
 
     python experiments/initial_relevance.py     # every synthetic run record with relevance scores
 
-(The real-data records are being regenerated with the field.)
+The real-data records made since 3ae338b carry the field themselves; those made before it are
+waiting for a rerun under that commit's protocol (`intense.runs.sweep.BEFORE_RECORDED`).
 """
 
 from __future__ import annotations

@@ -180,6 +180,25 @@ def test_a_verdict_on_records_made_with_other_settings_says_which(tmp_path):
     assert "From records made with other settings (epochs, learning rate)" in older._repr_html_()
 
 
+def test_a_verdict_on_records_measured_on_other_data_is_not_judged(tmp_path):
+    """Records made on another split than the chapter asks for (ENRICO split at random, not as
+    MultiBench splits it) measure accuracy on other test screens: the verdict is not judged, and
+    says why, until they are rerun; other changed settings leave it judged (above)."""
+    configs = [c for c in real_data_parts()["enrico-mlp"] if c.model == "intense"][:6]
+    claim = Claim("toy", "Table 4", "M1×M2 on top", "—", FIG4, lambda r: top_block_is(r.runs("enrico-mlp"), "1x2"))
+    folder = tmp_path / "enrico-mlp"
+    folder.mkdir()
+    for config in configs:
+        record = {"config": {**asdict(config), "split": "seeded", "environment": {"git_dirty": False}}}
+        record |= {"learned": True, "best_epoch": 5, "relevance": {"1": 0.1, "1x2": 0.8}, "history": []}
+        record |= {"test": {"accuracy": 0.9, "loss": 0.3}, "val": {"accuracy": 0.9, "loss": 0.3}}
+        (folder / run_file_name(config)).write_text(json.dumps(record))
+    found = judge(claim, Records(tmp_path))
+    assert found.verdict.outcome == NOT_CHECKED and found.changed == ("split",)
+    assert "measured on other data (data split)" in found.verdict.reason
+    assert "other settings (data split)" in found.outdated()
+
+
 def test_only_the_records_of_the_methods_compared_decide_whether_a_verdict_is_current(tmp_path, monkeypatch):
     """A folder rerun for some methods only (InTense at the settings asked, MNL's records older):
     a claim that compares InTense alone is current; one that compares MNL, or reads the folder

@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from intense.runs import RunConfig, with_overrides
-from intense.runs.sweep import SweepError, sweep
+from intense.runs.experiment import run_file_name
+from intense.runs.sweep import SweepError, stale_settings, sweep, up_to_date
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = RunConfig.for_dataset("synthgene-tri", n_samples=160, epochs=2, batch_size=16, progress=False)
@@ -145,3 +147,41 @@ def test_a_record_made_with_other_settings_is_redone(tmp_path, capsys):
     assert len(report.done) == 1 and "other lr" in capsys.readouterr().out
     record = json.loads((tmp_path / "synthgene-tri_mnl_seed0.json").read_text())
     assert record["config"]["lr"] == 0.05
+
+
+def write_record(folder: Path, config: RunConfig, drop: tuple[str, ...] = ()) -> Path:
+    """A finished record of `config` whose settings lack `drop`, as a record made before those
+    settings existed does."""
+    settings = {k: v for k, v in asdict(config).items() if k not in drop}
+    path = folder / run_file_name(config)
+    path.write_text(json.dumps({"config": settings, "test": {"accuracy": 0.5, "loss": 1.0}}))
+    return path
+
+
+def test_a_record_older_than_a_setting_is_read_at_the_value_runs_had_before_it(tmp_path):
+    """Records made before the real-data protocol (3ae338b) name neither the split nor early
+    stopping nor the class balancing: they held out one speaker of AV-MNIST (rebuilt), split
+    ENRICO at random and trained every epoch with a class-weighted loss. They are stale against
+    today's settings in exactly those, and a setting that does not reach the model (MNL always
+    normalises its encoder outputs) is never stale."""
+    protocol = ("split", "patience", "class_balance", "encoder_norm")
+    avmnist = RunConfig.for_dataset("avmnist-rebuilt", model="mult")
+    assert stale_settings(write_record(tmp_path, avmnist, drop=protocol), avmnist) == ["patience", "split"]
+    enrico = RunConfig.for_dataset("enrico", model="mnl")
+    assert stale_settings(write_record(tmp_path, enrico, drop=protocol), enrico) == [
+        "patience",
+        "class_balance",
+        "split",
+    ]
+    baseline = with_overrides(enrico, model="lf-concat")  # it reads encoder_norm: raw outputs then
+    assert "encoder_norm" in stale_settings(write_record(tmp_path, baseline, drop=protocol), baseline)
+    as_published = with_overrides(baseline, encoder_norm="none", patience=None, class_balance="loss", split="seeded")
+    assert stale_settings(write_record(tmp_path, as_published, drop=protocol), as_published) == []
+    assert up_to_date(write_record(tmp_path, avmnist), avmnist)  # a record naming every setting
+
+
+def test_a_record_lacking_a_setting_of_unknown_history_names_the_fix(tmp_path):
+    config = tiny_configs(seeds=(0,))[0]
+    path = write_record(tmp_path, config, drop=("tf_latent_dim",))
+    with pytest.raises(KeyError, match="tf_latent_dim.*BEFORE_RECORDED"):
+        stale_settings(path, config)

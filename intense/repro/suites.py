@@ -109,8 +109,8 @@ __all__ = [
 # Table 2's columns, in the registry's order, but MulT (it joins on `MULT_DATASETS`)
 METHODS = tuple(name for name, method in MODELS.items() if method.compared and name != "mult")
 # MulT reads sequences: the affect data, and the image data sets read as sequences of image rows
-# (and AV-MNIST's spectrogram rows); with MulT's own attention dropout (`attention_dropout_for`)
-# a run takes about 12 min on one thread on either image data set
+# (and AV-MNIST's spectrogram rows), with MulT's own attention dropout (`attention_dropout_for`);
+# on them it is by far the slowest method to train (its records' `train_seconds`)
 MULT_DATASETS = ("enrico", "avmnist-rebuilt", "mosi", "mosei", "humor", "sarcasm")
 # MulT keeps its own paper's gradient clipping (Tsai et al. 2019, MOSI: 0.8); its lr is chosen
 # like every other method's

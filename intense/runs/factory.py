@@ -29,7 +29,7 @@ from ..models import MNL, InTense
 # its choices of models and encoders from this module
 RunConfig = Any
 
-__all__ = ["Method", "Encoder", "MODELS", "ENCODERS", "make_encoder", "build_model", "run_splits"]
+__all__ = ["Method", "Encoder", "MODELS", "ENCODERS", "make_encoder", "build_model", "reads", "run_splits"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class Method:
     build: Callable[[RunConfig, MultimodalData], MultimodalModel]
     display: str  # the name the book shows
     compared: bool = False  # a method of the real-data tables (Table 1 / 2)
+    encoder_norm: bool = False  # reads `RunConfig.encoder_norm` (the baselines; MNL and InTense always use VBN)
 
 
 def _encoders(config: RunConfig, data: MultimodalData) -> list[nn.Module]:
@@ -150,11 +151,11 @@ def _multiroute(config: RunConfig, data: MultimodalData) -> MultimodalModel:
 
 # in the order of the real-data tables' columns
 MODELS: dict[str, Method] = {
-    "lf-concat": Method(_lf_concat, "LF-Concat", compared=True),
-    "tfn": Method(_tfn, "TF Network", compared=True),
+    "lf-concat": Method(_lf_concat, "LF-Concat", compared=True, encoder_norm=True),
+    "tfn": Method(_tfn, "TF Network", compared=True, encoder_norm=True),
     "mult": Method(_mult, "MulT", compared=True),
-    "mro": Method(_mro, "MRO", compared=True),
-    "multiroute": Method(_multiroute, "MultiRoute", compared=True),
+    "mro": Method(_mro, "MRO", compared=True, encoder_norm=True),
+    "multiroute": Method(_multiroute, "MultiRoute", compared=True, encoder_norm=True),
     "mnl": Method(_mnl, "MNL", compared=True),
     "intense": Method(partial(_intense, "iterbn"), "InTense", compared=True),
     # Sec. 3.3's ablations: InTense with another normalisation of its interaction blocks
@@ -162,6 +163,12 @@ MODELS: dict[str, Method] = {
     "intense-naive-pairwise": Method(partial(_intense, "naive-pairwise"), "InTense, iterated pairwise VBN"),
     "unimodal": Method(_mnl, "unimodal"),  # MNL on the one modality of `RunConfig.modality`
 }
+
+
+def reads(model: str, setting: str) -> bool:
+    """Whether `setting` (a `RunConfig` field) can change what `model` computes: every setting
+    does, but `encoder_norm`, which only the models that take it read."""
+    return setting != "encoder_norm" or MODELS[model].encoder_norm
 
 
 def build_model(config: RunConfig, data: MultimodalData) -> MultimodalModel:

@@ -43,12 +43,14 @@ from ..threads import cores, thread_count, use_threads
 from ..train import LOG as TRAIN_LOG
 from .config import RunConfig
 from .experiment import run, run_file_name, why_not_learned
+from .factory import reads
 from .record import environment, write_json
 
 __all__ = [
     "sweep",
     "finished",
     "stale_settings",
+    "recorded_setting",
     "stale_records",
     "SweepError",
     "SweepReport",
@@ -63,12 +65,46 @@ Backend = Literal["local", "ray"]
 # settings that do not change what a run computes
 RUNTIME_SETTINGS = {"progress", "mlflow", "device", "data_root", "environment"}
 
+# A record made before a setting existed does not name it: it was made with the value every run
+# had until the commit that added the setting. At 3ae338b the real data changed protocol: they
+# had trained every epoch with a class-weighted loss, fed the baselines raw encoder outputs, and
+# split ENRICO at random and AV-MNIST (rebuilt) by a held-out speaker (`SPLITS_BEFORE_RECORDED`).
+BEFORE_RECORDED: dict[str, Any] = {
+    "fusion_weight_decay": 0.0,  # 00edb7f
+    "image_size": None,  # 12330aa: each data set's own
+    "max_samples": None,  # c32bd47
+    "patience": None,  # 3ae338b
+    "class_balance": "loss",  # 3ae338b
+    "encoder_norm": "none",  # 3ae338b
+}
+SPLITS_BEFORE_RECORDED = {"enrico": "seeded", "avmnist-rebuilt": "held-out-speaker"}  # 3ae338b; others: None
+
+
+def recorded_setting(stored: dict[str, Any], name: str) -> Any:
+    """The value of setting `name` in a record's settings `stored`; in a record older than the
+    setting, the value it was made with (`BEFORE_RECORDED`)."""
+    if name in stored:
+        return stored[name]
+    if name == "split":
+        return SPLITS_BEFORE_RECORDED.get(stored["dataset"])
+    if name not in BEFORE_RECORDED:
+        raise KeyError(
+            f"a record of {stored.get('dataset')}/{stored.get('model')} does not name the setting {name!r}: "
+            "add the value runs had before it existed to intense.runs.sweep.BEFORE_RECORDED"
+        )
+    return BEFORE_RECORDED[name]
+
 
 def stale_settings(path: Path, config: RunConfig) -> list[str]:
-    """The settings in which the record at `path` differs from `config` (only those the
-    record has: records older than a setting do not name it)."""
+    """The settings in which the record at `path` differs from `config`: those that change what
+    its model computes (`factory.reads`), read at their earlier value where the record is older
+    than the setting (`recorded_setting`)."""
     stored, wanted = json.loads(path.read_text())["config"], asdict(config)
-    return [k for k in wanted if k in stored and k not in RUNTIME_SETTINGS and stored[k] != wanted[k]]
+    return [
+        k
+        for k in wanted
+        if k not in RUNTIME_SETTINGS and reads(config.model, k) and recorded_setting(stored, k) != wanted[k]
+    ]
 
 
 def stale_records(folder: Path, configs: Iterable[RunConfig]) -> dict[str, list[str]]:
