@@ -6,6 +6,10 @@ import torch
 from intense import MLPEncoder
 from intense.baselines import MRO, TFN, LFConcat, MulT, MultiRoute
 from intense.baselines.mult import attention_dropout_for
+from intense.data.base import MultimodalData
+from intense.model_base import ENCODER_NORMS
+from intense.runs import RunConfig, with_overrides
+from intense.runs.factory import MODELS, build_model, reads
 from intense.train import task_loss, train_steps
 
 
@@ -169,3 +173,17 @@ def test_every_baseline_reads_vbn_normalised_encoder_outputs_unless_asked_for_th
     assert all(torch.equal(r, e(xm)) for r, e, xm in zip(raw, published.encoders, x))
     with pytest.raises(ValueError, match="encoder_norm must be one of"):
         build(encoder_norm="batchnorm")
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_exactly_the_models_that_read_encoder_norm_are_built_differently_by_it(name):
+    """`reads(model, "encoder_norm")`, which decides whether a record can be stale in it, says
+    what the builders do: the models it names get VBN on their encoder outputs or none, the
+    others are the same model either way."""
+    images = [torch.randn(8, 1, 16, 16), torch.randn(8, 1, 16, 16)]
+    data = MultimodalData("toy", images, torch.arange(8) % 2, ["1", "2"], "binary")
+    config = RunConfig.for_dataset("avmnist-rebuilt", model=name, modality=1 if name == "unimodal" else None)
+    built = {
+        norm: set(build_model(with_overrides(config, encoder_norm=norm), data).state_dict()) for norm in ENCODER_NORMS
+    }
+    assert (built["vbn"] != built["none"]) == reads(name, "encoder_norm")

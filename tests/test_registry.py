@@ -17,8 +17,10 @@ from intense.repro.registry import (
     BEFORE_FILE,
     BEYOND,
     CLAIMS,
+    DATA_SETTINGS,
     RETIRED_ROWS,
     SECTIONS,
+    SETTING_WORDS,
     VERDICTS_FILE,
     Claim,
     Reading,
@@ -32,7 +34,7 @@ from intense.repro.registry import (
 )
 from intense.repro.store import RESULTS_DIR, load_results
 from intense.repro.suites import real_data_parts
-from intense.repro.verdicts import INCONCLUSIVE, NOT_CHECKED, NOT_REPRODUCED, OUTCOME_COLOURS, REPRODUCED
+from intense.repro.verdicts import INCONCLUSIVE, NOT_CHECKED, NOT_REPRODUCED, OUTCOME_COLOURS, REPRODUCED, Verdict
 from intense.runs import run_file_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,29 +182,42 @@ def test_a_verdict_on_records_made_with_other_settings_says_which(tmp_path):
     assert "From records made with other settings (epochs, learning rate)" in older._repr_html_()
 
 
-def test_a_verdict_on_records_measured_on_other_data_is_not_judged(tmp_path):
-    """Records made on another split than the chapter asks for (ENRICO split at random, not as
-    MultiBench splits it) measure accuracy on other test screens: the verdict is not judged, and
-    says why, until they are rerun; other changed settings leave it judged (above)."""
-    configs = [c for c in real_data_parts()["enrico-mlp"] if c.model == "intense"][:6]
-    claim = Claim("toy", "Table 4", "M1×M2 on top", "—", FIG4, lambda r: top_block_is(r.runs("enrico-mlp"), "1x2"))
-    folder = tmp_path / "enrico-mlp"
-    folder.mkdir()
-    for config in configs:
-        record = {"config": {**asdict(config), "split": "seeded", "environment": {"git_dirty": False}}}
-        record |= {"learned": True, "best_epoch": 5, "relevance": {"1": 0.1, "1x2": 0.8}, "history": []}
-        record |= {"test": {"accuracy": 0.9, "loss": 0.3}, "val": {"accuracy": 0.9, "loss": 0.3}}
-        (folder / run_file_name(config)).write_text(json.dumps(record))
-    found = judge(claim, Records(tmp_path))
-    assert found.verdict.outcome == NOT_CHECKED and found.changed == ("split",)
-    assert "measured on other data (data split)" in found.verdict.reason
-    assert "other settings (data split)" in found.outdated()
+@pytest.mark.parametrize("setting", DATA_SETTINGS)
+def test_a_verdict_on_records_measured_on_other_data_is_not_judged(tmp_path, setting):
+    """Records made on other data than the chapter asks for (another split, data seed or share of
+    the samples) measure accuracy on other test samples: neither the verdict nor its readings are
+    judged, and the verdict says why, until they are rerun; other changed settings leave it
+    judged (above). Records of another model in the same folder, which the claim does not read,
+    do not count."""
+    configs = [c for c in real_data_parts()["enrico-mlp"] if c.model in ("intense", "mnl")]
+    other = {"split": "seeded", "data_seed": 1, "max_samples": 200}[setting]
+    top = Claim(
+        "toy", "Table 4", "M1×M2 on top", "—", FIG4, lambda r: top_block_is(r.runs("enrico-mlp", "intense"), "1x2")
+    )
+    top = replace(top, readings=(Reading("validation split", transform=lambda runs: runs),))
+    for name, changed in (("intense", "intense"), ("mnl", "mnl")):
+        folder = tmp_path / name / "enrico-mlp"
+        folder.mkdir(parents=True)
+        for config in configs:
+            settings = asdict(config) | ({setting: other} if config.model == changed else {})
+            record = {"config": settings | {"environment": {"git_dirty": False}}, "learned": True, "best_epoch": 5}
+            record |= {"test": {"accuracy": 0.9, "loss": 0.3}, "val": {"accuracy": 0.9, "loss": 0.3}}
+            record |= {"relevance": {"1": 0.1, "1x2": 0.8}, "history": []}
+            (folder / run_file_name(config)).write_text(json.dumps(record))
+    found, beside = (judge(top, Records(tmp_path / name)) for name in ("intense", "mnl"))
+    words = SETTING_WORDS[setting]
+    assert found.verdict.outcome == NOT_CHECKED and found.changed == (setting,)
+    assert f"measured on other data ({words})" in found.verdict.reason
+    assert [v.outcome for v in found.readings.values()] == [NOT_CHECKED]
+    assert f"other settings ({words})" in found.outdated()
+    assert beside.verdict.outcome == REPRODUCED and beside.current and not beside.changed
 
 
 def test_only_the_records_of_the_methods_compared_decide_whether_a_verdict_is_current(tmp_path, monkeypatch):
     """A folder rerun for some methods only (InTense at the settings asked, MNL's records older):
-    a claim that compares InTense alone is current; one that compares MNL, or reads the folder
-    without naming its methods, is not."""
+    a claim that compares InTense alone is current, though it reads MNL's records too; one that
+    compares MNL, or names no methods and reads MNL's records, is not; one that reads InTense's
+    records alone is current."""
     monkeypatch.setattr(registry, "_selection_gaps", lambda dataset, results: {})
     folder = tmp_path / "enrico-mlp"
     folder.mkdir()
@@ -211,12 +226,18 @@ def test_only_the_records_of_the_methods_compared_decide_whether_a_verdict_is_cu
         record = {"config": {**asdict(config), **changes, "environment": {"git_dirty": False}}, "learned": True}
         record |= {"test": {"accuracy": 0.9, "loss": 0.3}, "val": {"accuracy": 0.9, "loss": 0.3}, "best_epoch": 5}
         (folder / run_file_name(config)).write_text(json.dumps(record | {"relevance": {}, "history": []}))
-    read = Claim("toy", "Table 4", "InTense", "—", FIG4, lambda r: reaches_paper(r.runs("enrico-mlp", "intense"), 50))
+
+    def both(r: Records) -> Verdict:  # reads MNL's records beside InTense's
+        return reaches_paper(pd.concat([r.runs("enrico-mlp", "intense"), r.runs("enrico-mlp", "mnl")]), 50)
+
+    read = Claim("toy", "Table 4", "InTense", "—", FIG4, both)
     alone, with_mnl = replace(read, tuned=("enrico", ("intense",))), replace(read, tuned=("enrico", ("intense", "mnl")))
     records = Records(tmp_path)
     assert judge(alone, records).current and not judge(alone, records).outdated()
     for claim in (with_mnl, read):
         assert not judge(claim, records).current and judge(claim, records).changed == ("epochs",)
+    only = replace(read, check=lambda r: reaches_paper(r.runs("enrico-mlp", "intense"), 50))
+    assert judge(only, records).current and not judge(only, records).changed
 
 
 def test_a_verdict_resting_on_a_selection_short_of_the_rule_names_the_method(tmp_path, monkeypatch):

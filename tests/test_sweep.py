@@ -178,6 +178,12 @@ def test_a_record_older_than_a_setting_is_read_at_the_value_runs_had_before_it(t
     as_published = with_overrides(baseline, encoder_norm="none", patience=None, class_balance="loss", split="seeded")
     assert stale_settings(write_record(tmp_path, as_published, drop=protocol), as_published) == []
     assert up_to_date(write_record(tmp_path, avmnist), avmnist)  # a record naming every setting
+    # settings added earlier left every run as today's defaults do: records without them are current
+    older = ("fusion_weight_decay", "image_size", "max_samples")
+    assert up_to_date(write_record(tmp_path, enrico, drop=older), enrico)
+    for name, value in zip(older, (0.01, "128x64", 50)):  # and against another value, stale in it
+        other = with_overrides(enrico, **{name: value})
+        assert stale_settings(write_record(tmp_path, enrico, drop=older), other) == [name]
 
 
 def test_a_record_lacking_a_setting_of_unknown_history_names_the_fix(tmp_path):

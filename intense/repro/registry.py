@@ -73,6 +73,7 @@ __all__ = [
     "Claim",
     "Judgement",
     "CLAIMS",
+    "DATA_SETTINGS",
     "claim",
     "judge",
     "judgements",
@@ -124,7 +125,8 @@ class Records:
         self._tables: dict[str, pd.DataFrame] = dict(tables or {})
         self._payloads: dict[str, dict[str, Any]] = dict(payloads or {})
         self.reading: Reading | None = None
-        self.used: set[str] = set()  # folders this view read (for `current`)
+        # folders this view read, with the models it read of each (None: every one), for `current`
+        self.used: dict[str, set[str] | None] = {}
         # by (folder, methods), for `changed_settings` (shared by views)
         self._changed: dict[tuple[str, tuple[str, ...] | None], set[str]] = {}
 
@@ -132,7 +134,7 @@ class Records:
         """A view of the same records (one cache) under `reading` (None: as recorded)."""
         view = Records.__new__(Records)
         view.__dict__.update(self.__dict__)
-        view.reading, view.used = reading, set()  # the same `_changed`: one dict
+        view.reading, view.used = reading, {}  # the same `_changed`: one dict
         return view
 
     def runs(self, folder: str, model: str | None = None, as_recorded: bool = False) -> pd.DataFrame:
@@ -144,7 +146,8 @@ class Records:
             if self.made or not any(path.glob("*.json")):
                 raise RecordsPending(f"no records in results/{name} yet")
             self._tables[name] = load_runs(path)
-        self.used.add(name)
+        read = self.used.get(name, set())
+        self.used[name] = None if model is None or read is None else read | {model}
         runs = self._tables[name]
         if model is not None:
             runs = runs[runs.model == model].reset_index(drop=True)
@@ -159,12 +162,21 @@ class Records:
             self._payloads[name] = load_results(path)
         return self._payloads[name]
 
+    def _models(self, name: str, methods: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        """The models of folder `name` that this view read, of `methods` (None: every one)."""
+        read = self.used[name]
+        if read is None:
+            return methods
+        return tuple(sorted(m for m in read if methods is None or m in methods))
+
     def current(self, methods: tuple[str, ...] | None = None) -> bool:
         """Every run this view read (of `methods`; None: of every method) was made by committed
         code on a clean tree, with the settings its folder's part now asks for
         (`changed_settings`)."""
-        tables = [self._tables[name] for name in self.used]
-        clean = all(bool((t.clean if methods is None else t.clean[t.model.isin(methods)]).all()) for t in tables)
+        clean = True
+        for name in self.used:
+            table, models = self._tables[name], self._models(name, methods)
+            clean &= bool((table.clean if models is None else table.clean[table.model.isin(models)]).all())
         return clean and not self.changed_settings(methods)
 
     def changed_settings(self, methods: tuple[str, ...] | None = None) -> list[str]:
@@ -173,11 +185,12 @@ class Records:
         no part, or a smoke run's, has none)."""
         changed = set()
         for name in () if self.made else self.used:
-            if (name, methods) not in self._changed:
-                configs = [c for c in _real_data_parts().get(name, ()) if methods is None or c.model in methods]
+            models = self._models(name, methods)
+            if (name, models) not in self._changed:
+                configs = [c for c in _real_data_parts().get(name, ()) if models is None or c.model in models]
                 stale = stale_records(self.results / name, configs)
-                self._changed[name, methods] = {setting for settings in stale.values() for setting in settings}
-            changed |= self._changed[name, methods]
+                self._changed[name, models] = {setting for settings in stale.values() for setting in settings}
+            changed |= self._changed[name, models]
         return sorted(changed)
 
 
@@ -939,9 +952,11 @@ def judge(claim: Claim, records: Records) -> Judgement:
     methods = claim.tuned[1] if claim.tuned else None
     current = pending or view.current(methods)
     changed = tuple(view.changed_settings(methods))
-    if other_data := [SETTING_WORDS.get(s, s) for s in changed if s in DATA_SETTINGS]:
+    other_data = [SETTING_WORDS.get(s, s) for s in changed if s in DATA_SETTINGS]
+    if other_data and not pending:  # neither the claim nor its readings are judged on them
         why = f"records pending: some were measured on other data ({', '.join(other_data)}) than the chapter asks for"
         verdict = not_checked(claim.says, why)
+        readings = {name: not_checked(claim.says, why) for name in readings}
     gaps = {}
     if claim.tuned and not records.made:
         dataset = claim.tuned[0]

@@ -84,7 +84,7 @@ class Method:
     build: Callable[[RunConfig, MultimodalData], MultimodalModel]
     display: str  # the name the book shows
     compared: bool = False  # a method of the real-data tables (Table 1 / 2)
-    encoder_norm: bool = False  # reads `RunConfig.encoder_norm` (the baselines; MNL and InTense always use VBN)
+    encoder_norm: bool = False  # reads `RunConfig.encoder_norm` (LF-Concat, TF Network, MRO, MultiRoute)
 
 
 def _encoders(config: RunConfig, data: MultimodalData) -> list[nn.Module]:
@@ -166,8 +166,9 @@ MODELS: dict[str, Method] = {
 
 
 def reads(model: str, setting: str) -> bool:
-    """Whether `setting` (a `RunConfig` field) can change what `model` computes: every setting
-    does, but `encoder_norm`, which only the models that take it read."""
+    """Whether `model` reads `setting` (a `RunConfig` field) when it is built. Only
+    `encoder_norm` is told apart: LF-Concat, TF Network, MRO and MultiRoute read it; a model that
+    does not is never stale in it. Every other setting counts as read by every model."""
     return setting != "encoder_norm" or MODELS[model].encoder_norm
 
 
