@@ -239,12 +239,12 @@ CHOSEN_SETTINGS: dict[str, dict[str, dict[str, float]]] = {
         "tfn": {"lr": 0.01, "scheduler_gamma": 0.95},
     },
     "mfeat": {
-        "intense": {"lr": 0.005, "scheduler_gamma": 1.0},
-        "lf-concat": {"lr": 0.001, "scheduler_gamma": 1.0},
-        "mnl": {"lr": 0.05, "scheduler_gamma": 1.0},
+        "intense": {"lr": 0.01, "scheduler_gamma": 1.0},
+        "lf-concat": {"lr": 0.01, "scheduler_gamma": 1.0},
+        "mnl": {"lr": 0.1, "scheduler_gamma": 0.95},
         "mro": {"lr": 0.005, "scheduler_gamma": 1.0},
         "multiroute": {"lr": 0.01, "scheduler_gamma": 0.95},
-        "tfn": {"lr": 5e-05, "scheduler_gamma": 1.0},
+        "tfn": {"lr": 0.0001, "scheduler_gamma": 1.0},
     },
 }
 
