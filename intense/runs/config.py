@@ -223,7 +223,7 @@ CHOSEN_SETTINGS: dict[str, dict[str, dict[str, float]]] = {
     "enrico": {
         "intense": {"lr": 0.005, "scheduler_gamma": 0.9},
         "lf-concat": {"lr": 0.001, "scheduler_gamma": 0.95},
-        "mnl": {"lr": 0.01, "scheduler_gamma": 0.9},
+        "mnl": {"lr": 0.005, "scheduler_gamma": 0.9},
         "mro": {"lr": 0.001, "scheduler_gamma": 0.95},
         "multiroute": {"lr": 0.001, "scheduler_gamma": 0.9},
         "mult": {"lr": 0.0005, "scheduler_gamma": 0.9},
