@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ from intense.repro.claims import (
     p_beyond_formula,
     reaches_paper,
     relevance_matches_unimodal,
+    relevance_tracks_accuracy,
     reread_at_p,
     scheme_rankings,
     top_block_beyond_prior,
@@ -160,3 +162,42 @@ def test_relevance_matches_unimodal_per_seed_on_the_split_asked_for():
     assert relevance_matches_unimodal(fused, unimodal, ["a", "b"]).outcome == NOT_REPRODUCED  # the paper's test split
     with pytest.raises(ValueError, match="split must be 'val' or 'test'"):
         relevance_matches_unimodal(fused, unimodal, ["a", "b"], "x", split="validation")
+
+
+@pytest.mark.parametrize("relevance", [{"a": 0.3, "b": 0.7}, {"a": 0.7, "b": 0.3}])
+def test_relevance_matches_unimodal_counts_any_modality_tied_for_the_best(relevance):
+    fused = runs([relevance] * 10)
+    tied = pd.DataFrame(
+        [{"seed": s, "modality": m, "val_accuracy": 0.8, "test_accuracy": 0.8} for s in range(10) for m in (1, 2)]
+    )
+    assert relevance_matches_unimodal(fused, tied, ["a", "b"]).estimate == 1.0
+
+
+def synthgene_like(seeds: int = 10) -> tuple[pd.DataFrame, dict[int, list[float]]]:
+    """Unimodal runs as on SynthGene: three informative modalities (2, 4, 7), seven at chance
+    (their accuracy noise), and per seed the seven's order in a relevance (random)."""
+    rng = np.random.default_rng(0)
+    informative = {2: 0.7, 4: 0.8, 7: 0.95}
+    unimodal = pd.DataFrame(
+        [
+            {"seed": s, "modality": m, "test_accuracy": informative.get(m, 0.5 + rng.normal(0, 0.01))}
+            for s in range(seeds)
+            for m in range(1, 11)
+        ]
+    )
+    noise = {s: list(rng.permutation(7) / 100) for s in range(seeds)}
+    return unimodal, noise
+
+
+@pytest.mark.parametrize("reverse, outcome", [(False, REPRODUCED), (True, NOT_REPRODUCED)])
+def test_relevance_tracks_accuracy_is_reachable_with_seven_modalities_at_chance(reverse, outcome):
+    unimodal, noise = synthgene_like()
+    scores = {2: 0.2, 4: 0.3, 7: 0.5}  # the informative three ranked right, the seven others in any order
+    others = [m for m in range(1, 11) if m not in scores]
+    relevance = [
+        {**{str(m): noise[s][i] for i, m in enumerate(others)}, **{str(m): v for m, v in scores.items()}}
+        for s in range(10)
+    ]
+    if reverse:
+        relevance = [{b: 1 - v for b, v in r.items()} for r in relevance]
+    assert relevance_tracks_accuracy(runs(relevance), unimodal, "x").outcome == outcome

@@ -277,3 +277,14 @@ def test_the_scoreboard_shows_every_claim_once_in_its_outcomes_colour():
         assert f'color:{OUTCOME_COLOURS[j.verdict.outcome]}">{j.verdict.outcome}</b>' in row
     counts = board.counts(beyond=False)
     assert sum(counts.values()) == sum(not c.beyond for c in CLAIMS.values())
+
+
+def test_an_audit_claim_says_how_many_runs_it_left_out_for_want_of_an_audit(tmp_path):
+    write_runs(tmp_path / "tri", [{"1": 0.1, "1x2": 0.8, "1x2x3": 0.1}] * 8)
+    for path in sorted((tmp_path / "tri").glob("*.json"))[:6]:  # the first six runs were audited
+        record = json.loads(path.read_text())
+        record["audit"] = {"agreement": {"top_moebius": "1x2", "top_relevance": "1x2"}}
+        path.write_text(json.dumps(record))
+    verdict = registry._audit_share("tri", "intense", registry._top_agrees)(Records(tmp_path))
+    assert verdict.outcome == REPRODUCED and verdict.seeds == 6
+    assert "2 runs made before the audit existed have none and are left out" in verdict.details()
