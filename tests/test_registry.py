@@ -251,6 +251,9 @@ def test_a_verdict_resting_on_a_selection_short_of_the_rule_names_the_method(tmp
     said = "learning rate and decay short of the selection rule (MulT: 1 of 15 grid points)"
     assert found.tuning() == said and said in Scoreboard([found])._repr_html_()
     assert not not_found.tuning() and "selection rule" not in Scoreboard([not_found])._repr_html_()
+    # the verdict file, for review, holds the same note
+    assert verdict_file({"toy": found})["toy"]["selection_gaps"] == {"mult": "1 of 15 grid points"}
+    assert verdict_file({"toy": not_found})["toy"]["selection_gaps"] == {}
     # methods that lack the same are named together
     gaps = {"mro": "no grid point", "mnl": "no grid point", "mult": "its choice made with other settings"}
     assert registry.tuning_note(gaps) == (

@@ -1041,10 +1041,12 @@ def verdict_record(v: Verdict) -> dict[str, Any]:
 
 
 def verdict_file(found: Mapping[str, Judgement]) -> dict[str, Any]:
-    """{claim id: {"claim", the verdict's fields, "readings": {name: fields}}}."""
+    """{claim id: {"claim", the verdict's fields, "readings": {name: fields}, and what the
+    scoreboard notes beside it: "current", "changed_settings" and "selection_gaps"}}."""
     return {
         j.claim.id: {"claim": j.claim.says, **verdict_record(j.verdict)}
         | {"readings": {n: verdict_record(v) for n, v in j.readings.items()}}
+        | {"current": j.current, "changed_settings": list(j.changed), "selection_gaps": dict(j.gaps)}
         for j in found.values()
     }
 
