@@ -124,6 +124,14 @@ def test_accuracy_claims_pair_methods_by_seed_in_points():
     assert within_mult(behind).outcome == NOT_REPRODUCED  # 10.5 points below MulT
 
 
+def test_above_baselines_can_be_judged_on_some_pairs_only():
+    """As the paper's ENRICO row does: MRO above MNL there, so only the other pairs count."""
+    acc = accuracies(mnl=0.80, intense=0.85, mro=0.82, multiroute=0.75)
+    assert above_baselines(acc).estimate == pytest.approx(-2.0)  # MNL minus MRO, the worst pair
+    others = [("intense", "mro"), ("intense", "multiroute"), ("mnl", "multiroute")]
+    assert above_baselines(acc, pairs=others).estimate == pytest.approx(3.0)  # InTense minus MRO
+
+
 def test_a_comparison_with_a_method_not_run_yet_is_pending_not_judged():
     """A table whose MulT (or baseline) runs are still to come: the claims that need them wait
     for the records (NOT CHECKED on the scoreboard) instead of failing or judging 0 seeds."""
