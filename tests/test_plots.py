@@ -6,6 +6,7 @@ import pytest
 
 from intense.repro.analysis import (
     aggregation_means,
+    bias_table,
     by_aggregation,
     paired_changes,
     relevance_spread,
@@ -130,3 +131,16 @@ def test_a_change_measured_on_too_few_seeds_has_no_interval_rather_than_an_infin
         rows = paired_changes(before, after, "variant")
         text = rows[("variant", "InTense minus MNL")]["95 % interval"]
         assert ("inf" not in text) and (text.startswith("none") != bounded), text
+
+
+def test_the_bias_toy_table_reads_each_run_against_its_own_true_block():
+    blocks = {"1": 0.1, "2": 0.1, "3": 0.1, "1x2": 0.3, "1x3": 0.0, "2x3": 0.0, "1x2x3": 0.4}
+    records = [
+        {"truth": "1x2", "variant": "naive", "seed": 0, "test_accuracy": 0.9, "relevance": blocks},
+        {"truth": "1", "variant": "naive", "seed": 0, "test_accuracy": 0.5, "relevance": blocks | {"1": 0.5}},
+    ]
+    frame = bias_table(records, learned_at=0.8)
+    assert list(frame.truth_relevance) == [0.3, 0.5]
+    assert list(frame.above_truth) == [True, False]  # 0.4 beats its own truth 0.3, not the other's 0.5
+    assert list(frame.top) == ["1x2x3", "1"]
+    assert list(frame.learned) == [True, False]

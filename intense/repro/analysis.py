@@ -116,12 +116,19 @@ def aggregation_means(runs: pd.DataFrame) -> pd.DataFrame:
 
 def bias_table(records: list[dict], learned_at: float) -> pd.DataFrame:
     """Sec. 3.3's toy (`intense.repro.suites.bias_run` records): one row per (ground truth,
-    variant, seed) with its test accuracy, each block's relevance, the top block and whether
-    the run learned (test accuracy at least `learned_at`)."""
+    variant, seed) with its test accuracy, each block's relevance, the top block, the true
+    block's relevance, whether the three-way block M1×M2×M3 scores above the true block and
+    whether the run learned (test accuracy at least `learned_at`)."""
     blocks = list(records[0]["relevance"])
     rows = [{k: r[k] for k in ("truth", "variant", "seed", "test_accuracy")} | r["relevance"] for r in records]
     frame = pd.DataFrame(rows)
-    return frame.assign(top=frame[blocks].idxmax(axis=1), learned=frame.test_accuracy >= learned_at)
+    truth = pd.Series([r["relevance"][r["truth"]] for r in records], index=frame.index)
+    return frame.assign(
+        top=frame[blocks].idxmax(axis=1),
+        truth_relevance=truth,
+        above_truth=frame["1x2x3"] > truth,
+        learned=frame.test_accuracy >= learned_at,
+    )
 
 
 def _span(values: pd.Series) -> str:

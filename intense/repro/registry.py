@@ -367,12 +367,10 @@ def _most(rows: pd.DataFrame) -> pd.Series:
     return rows["1x2x3"] > 0.5
 
 
-def _above_truth(rows: pd.DataFrame) -> pd.Series:
-    return rows["1x2x3"] > pd.Series([row[row.truth] for _, row in rows.iterrows()], index=rows.index)
-
-
 def _bias_reading(variant: str) -> Reading:
-    return Reading("the three-way block above the true block", check=_bias(variant, _above_truth), kind="test")
+    return Reading(
+        "the three-way block above the true block", check=_bias(variant, lambda rows: rows.above_truth), kind="test"
+    )
 
 
 def _paper_accuracy(dataset: str, table: dict = TABLE1) -> str:
