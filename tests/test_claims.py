@@ -132,6 +132,23 @@ def test_above_baselines_can_be_judged_on_some_pairs_only():
     assert above_baselines(acc, pairs=others).estimate == pytest.approx(3.0)  # InTense minus MRO
 
 
+def test_accuracy_claims_read_as_a_share_of_seeds_weigh_a_collapsed_run_as_one_seed():
+    """One InTense run that collapsed to chance drags the mean gap below 0; counted seed by seed
+    the claim still holds in 9 of 10, and a method behind at every seed holds in none."""
+    acc = accuracies(mnl=0.80, intense=0.81, mro=0.75, multiroute=0.72)
+    collapsed = (acc.model == "intense") & (acc.seed == 6)
+    acc = acc.assign(test_accuracy=acc.test_accuracy.where(~collapsed, 0.10))
+    for check in (above_baselines, intense_most_accurate):
+        assert check(acc).estimate < 0  # the mean: a gap of -65 (-70) points at one seed outweighs 5 (1) at nine
+        by_seed = check(acc, share=True)
+        assert by_seed.estimate == pytest.approx(0.9) and by_seed.outcome == REPRODUCED
+    behind = accuracies(mnl=0.80, intense=0.81, mro=0.82, multiroute=0.72)
+    assert (
+        above_baselines(behind, share=True).estimate == 0
+        and above_baselines(behind, share=True).outcome == NOT_REPRODUCED
+    )
+
+
 def test_a_comparison_with_a_method_not_run_yet_is_pending_not_judged():
     """A table whose MulT (or baseline) runs are still to come: the claims that need them wait
     for the records (NOT CHECKED on the scoreboard) instead of failing or judging 0 seeds."""
