@@ -231,14 +231,15 @@ class Reading:
 
 
 # readings shared by several claims
-LAMBDA_READINGS = tuple(
-    Reading(
+LAMBDA_READING = {  # regime (`suites.LAMBDA_REGIMES`) -> its reading
+    regime: Reading(
         f"Λ = {weight['reg_param']:g} on the batch-mean loss" + (" (App. G's commands)" if regime == "app-g" else ""),
         lambda f, r=regime: f"{f}-lambda-{r}",
         kind="Λ",
     )
     for regime, weight in LAMBDA_REGIMES.items()
-)
+}
+LAMBDA_READINGS = tuple(LAMBDA_READING.values())
 # Table 1's comparisons counted seed by seed (`claims.above_baselines` with share=True)
 SHARE_OF_SEEDS = "share of seeds where it holds (a collapsed run weighs as one seed)"
 BEST_ACCURACY = Reading(

@@ -91,6 +91,7 @@ __all__ = [
     "FIG3_PAPER_LR",
     "fig3_unimodal_configs",
     "LAMBDA_REGIMES",
+    "LAMBDA_SEEDS",
     "lambda_regime_parts",
     "PARITY3",
     "PARITY3_MODELS",
@@ -460,7 +461,11 @@ def synthgene_p_configs(p: float, seeds: int = 10) -> list[RunConfig]:
 LAMBDA_REGIMES: dict[str, dict[str, float]] = {"app-g": {"reg_param": 0.01}, "batch-mean": {"reg_param": PAPER_LAMBDA}}
 
 
-def lambda_regime_parts(regime: str, seeds: int = 10) -> dict[str, list[RunConfig]]:
+# seeds of each run of the other penalty weights
+LAMBDA_SEEDS = 10
+
+
+def lambda_regime_parts(regime: str, seeds: int = LAMBDA_SEEDS) -> dict[str, list[RunConfig]]:
     """Results folder (relative to results/) -> runs, of the synthetic relevance claims in one
     `LAMBDA_REGIMES` regime: Fig. 3's MNL, Fig. 4/7's schemes (our lr) and InTense at the
     smallest and largest p."""
