@@ -227,7 +227,8 @@ BASELINE_PAIRS = tuple((a, b) for a in ("mnl", "intense") for b in ("mro", "mult
 
 def _gap_verdict(claim: str, gap: pd.Series, share: bool) -> Verdict:
     """Per-seed gaps in points: their mean above 0, or with `share` the share of seeds where the
-    gap is above 0 (a run that collapsed weighs as one seed, not by its size)."""
+    gap is above 0 (a tie counts against), judged against half (`share_verdict`): a run that
+    collapsed weighs as one seed, not by its size."""
     return share_verdict(claim, list(gap > 0)) if share else mean_verdict(claim, list(gap), measure="points")
 
 

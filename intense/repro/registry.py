@@ -231,9 +231,11 @@ class Reading:
 
 
 # readings shared by several claims
-LAMBDA_READING = {  # regime (`suites.LAMBDA_REGIMES`) -> its reading
+# where each weight of `suites.LAMBDA_REGIMES` comes from in the paper
+LAMBDA_SOURCES = {"batch-mean-light": "App. G's value for the affect data", "batch-mean": "App. G's synthetic commands"}
+LAMBDA_READING = {  # regime -> its reading
     regime: Reading(
-        f"Λ = {weight['reg_param']:g} on the batch-mean loss" + (" (App. G's commands)" if regime == "app-g" else ""),
+        f"Λ = {weight['reg_param']:g} on the batch-mean loss ({LAMBDA_SOURCES[regime]})",
         lambda f, r=regime: f"{f}-lambda-{r}",
         kind="Λ",
     )
@@ -241,7 +243,9 @@ LAMBDA_READING = {  # regime (`suites.LAMBDA_REGIMES`) -> its reading
 }
 LAMBDA_READINGS = tuple(LAMBDA_READING.values())
 # Table 1's comparisons counted seed by seed (`claims.above_baselines` with share=True)
-SHARE_OF_SEEDS = "share of seeds where it holds (a collapsed run weighs as one seed)"
+SHARE_OF_SEEDS = (
+    "share of seeds where it holds, against half (a collapsed run weighs as one seed, a tie counts against)"
+)
 BEST_ACCURACY = Reading(
     "checkpoint of best validation accuracy", transform=checks.by_accuracy_selection, kind="protocol"
 )
