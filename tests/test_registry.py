@@ -135,6 +135,7 @@ def test_a_reading_that_changes_the_outcome_is_marked_with_its_kind(tmp_path):
     assert found.readings["a Λ not run"].outcome == NOT_CHECKED
     assert "records pending" in found.readings["a Λ not run"].reason
     assert found.differs() == ["another Λ", "another checkpoint"]
+    assert found.differs(kind="Λ") == ["another Λ"]  # what a chapter asks: does it change with Λ?
     row = Scoreboard([found])._repr_html_()
     # one note per kind of reading, each naming its readings once
     assert "changes with Λ under: another Λ (NOT REPRODUCED)<" in row

@@ -936,11 +936,17 @@ class Judgement:
             return f"from records made with other settings ({changed}) than the chapter now asks for"
         return "from records made before the current settings"
 
-    def differs(self) -> list[str]:
-        """The readings whose outcome differs from the claim's (where both were judged)."""
+    def differs(self, kind: str | None = None) -> list[str]:
+        """The readings (of `kind` only, where given: "Λ") whose outcome differs from the
+        claim's (where both were judged)."""
         if self.verdict.outcome == NOT_CHECKED:
             return []
-        return [n for n, v in self.readings.items() if v.outcome not in (NOT_CHECKED, self.verdict.outcome)]
+        kinds = {r.name: r.kind for r in self.claim.readings}
+        return [
+            n
+            for n, v in self.readings.items()
+            if v.outcome not in (NOT_CHECKED, self.verdict.outcome) and kind in (None, kinds.get(n))
+        ]
 
     def before(self, old: Mapping[str, dict[str, Any]]) -> dict[str, tuple[dict[str, Any], Verdict]]:
         """{reading name ("" for the claim): (its row at BEFORE_COMMIT, today's verdict)} where
