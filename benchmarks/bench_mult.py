@@ -2,7 +2,8 @@
 (`MulT.reference_forward`, the path before it), which compute the same outputs.
 
     python benchmarks/bench_mult.py              # writes results/benchmark_mult.json
-    python benchmarks/bench_mult.py --compile    # also torch.compile of the fast path (ENRICO)
+    python benchmarks/bench_mult.py --compile    # also torch.compile of the fast path (ENRICO),
+                                                 # drawing dropout masks as eager does
     python benchmarks/bench_mult.py --smoke --output /tmp/mult.json
 
 For ENRICO and AV-MNIST (rebuilt), MulT is built with the settings of the committed runs
@@ -16,11 +17,12 @@ machine is shared with other runs: the CPU time of this process's thread is the 
 from __future__ import annotations
 
 import copy
+import os
 import statistics
 import time
 
 import torch
-from _cli import benchmark_parser  # benchmarks/_cli.py
+from _cli import benchmark_parser, machine_load  # benchmarks/_cli.py
 
 from intense.data.registry import load_splits
 from intense.repro.store import RESULTS_DIR, save_results
@@ -59,6 +61,7 @@ def measure(dataset: str, epochs: int, samples: int | None, compiled: bool) -> d
     other = copy.deepcopy(fast)
     optimizers = {id(m): torch.optim.AdamW(m.parameters(), lr=config.lr) for m in (fast, other)}
     if compiled:  # against the same path, compiled
+        torch._inductor.config.fallback_random = True  # eager's dropout draws: MulT's random stream
         other.forward, name = torch.compile(other.forward), "compiled"
         first = epoch(other, optimizers[id(other)], splits, config, seed=0)  # compiles
     else:
@@ -141,6 +144,7 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also torch.compile, on the first data set")
     parser.add_argument("--no-profile", action="store_true", help="skip the profile of a training step")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     use_threads(1)
     epochs, samples = (1, 64) if args.smoke else (args.epochs, None)
     records = []
@@ -159,7 +163,7 @@ def main() -> None:
         "samples": samples or "all",
         "torch_threads": 1,
         "device": "cpu",
-        "machine": "shared: a sweep of two workers ran on the same two cores",
+        "load_average": machine_load(load),
     }
     print("wrote", save_results(args.output, config, records))
 

@@ -19,12 +19,13 @@ the steps after it, interleaved with the eager model).
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 
 import torch
-from _cli import benchmark_parser  # benchmarks/_cli.py
+from _cli import benchmark_parser, machine_load  # benchmarks/_cli.py
 
 from intense.repro.store import RESULTS_DIR, save_results
 from intense.runs import RunConfig
@@ -122,6 +123,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     use_threads(1)
     n, batches = (2, (32,)) if args.smoke else (args.rounds, (32, 64))
     records = []
@@ -140,7 +142,7 @@ def main() -> None:
         "tf_latent_dim": RunConfig.for_dataset("synthgene-parity").tf_latent_dim,
         "torch_threads": 1,
         "timer": "CPU time of the thread (time.thread_time); torch.compile's first step by the wall clock",
-        "machine": "shared: a sweep of two workers ran on the same two cores",
+        "load_average": machine_load(load),
         "rounds": n,
         "batches": list(batches),
     }
