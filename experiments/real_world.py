@@ -27,7 +27,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +75,7 @@ from intense.repro.suites import (
 from intense.runs import run_file_name, sweep
 from intense.runs.config import MODELS, RunConfig
 from intense.runs.record import environment, write_json
-from intense.runs.sweep import SweepError, up_to_date
+from intense.runs.sweep import SweepError, default_workers, up_to_date
 
 # set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
 WORKERS = 0
@@ -125,9 +127,13 @@ def select() -> None:
         methods = tuple(METHODS or table_methods(dataset))
         lrs: list[float] = list(LR_START)
         while True:
-            for lr in lrs:
-                for gamma in GAMMAS:
-                    sweep_point(selection_configs(dataset, lr, gamma, methods), selection_dir(dataset, lr, gamma))
+            sweep_points(
+                [
+                    (selection_configs(dataset, lr, gamma, methods), selection_dir(dataset, lr, gamma))
+                    for lr in lrs
+                    for gamma in GAMMAS
+                ]
+            )
             runs = selection_runs(dataset)
             if (wider := widened_lrs(runs[runs.model.isin(methods)])) == lrs:
                 confirm(dataset, methods)
@@ -147,17 +153,40 @@ def confirm(dataset: str, methods: tuple[str, ...]) -> None:
     for method, points in selection_candidates(runs[runs.model.isin(methods)]).items():
         for point in points:
             by_point.setdefault(point, []).append(method)
-    for (lr, gamma), chosen in sorted(by_point.items()):
-        configs = [c for seed in CONFIRM_SEEDS for c in selection_configs(dataset, lr, gamma, tuple(chosen), seed)]
-        sweep_point(configs, selection_dir(dataset, lr, gamma))
+    sweep_points(
+        [
+            (
+                [c for seed in CONFIRM_SEEDS for c in selection_configs(dataset, lr, gamma, tuple(chosen), seed)],
+                selection_dir(dataset, lr, gamma),
+            )
+            for (lr, gamma), chosen in sorted(by_point.items())
+        ]
+    )
 
 
-def sweep_point(configs: list[RunConfig], folder: Path) -> None:
-    """The runs of one grid point; a run that fails is reported and the selection goes on (one
-    that diverged counts as an infinite validation loss, `selection_runs`; any other is missing,
-    and `selection_gaps` says so until a rerun makes it)."""
+def sweep_points(points: list[tuple[list[RunConfig], Path]]) -> None:
+    """`sweep_point` of each grid point (its runs, its folder), one point after another; where
+    a point has fewer runs than there are workers (one method selected alone), that many points
+    at once instead, each in its own process running its runs one at a time on one thread, so
+    that every worker trains."""
+    workers = WORKERS or default_workers()
+    if len(points) < 2 or min(len(configs) for configs, _ in points) >= workers:
+        for configs, folder in points:
+            sweep_point(configs, folder, workers, threads=None)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        for done in [pool.submit(sweep_point, configs, folder, 1, 1) for configs, folder in points]:
+            done.result()
+
+
+def sweep_point(configs: list[RunConfig], folder: Path, workers: int, threads: int | None) -> None:
+    """The runs of one grid point, `workers` at once on `threads` torch threads each (None: as
+    `intense.threads` decides); a run that fails is
+    reported and the selection goes on (one that diverged counts as an infinite validation
+    loss, `selection_runs`; any other is missing, and `selection_gaps` says so until a rerun
+    makes it)."""
     try:
-        sweep(configs, folder, workers=WORKERS)
+        sweep(configs, folder, workers=workers, threads=threads)
     except SweepError as err:
         print(err, file=sys.stderr)
 

@@ -384,12 +384,12 @@ def test_the_driver_confirms_each_methods_candidates_at_the_confirming_seeds_and
     driver.selection_runs = lambda dataset: runs
     asked = []
 
-    def sweep(configs, folder, workers):
+    def sweep(configs, folder, workers, threads=None):
         asked.append((folder, [(c.model, c.lr, c.scheduler_gamma, c.seed) for c in configs]))
         if len(asked) == 1:
             raise SweepError(SweepReport(failed={"x.json": "FloatingPointError: training diverged"}), folder)
 
-    driver.sweep = sweep
+    driver.sweep, driver.WORKERS = sweep, 1
     driver.confirm("mfeat", ("mnl", "tfn"))
     expected = selection_candidates(runs[runs.model != "mro"])
     wanted = {(m, *p, s) for m, points in expected.items() for p in points for s in CONFIRM_SEEDS}
@@ -397,3 +397,37 @@ def test_the_driver_confirms_each_methods_candidates_at_the_confirming_seeds_and
     for folder, configs in asked:  # each folder holds the runs of its own grid point
         assert {selection_dir("mfeat", lr, g) for _, lr, g, _ in configs} == {folder}
     assert "1 of 1 runs failed" in capsys.readouterr().err
+
+
+def test_the_driver_runs_grid_points_side_by_side_where_each_has_fewer_runs_than_workers():
+    """One method selected alone leaves each grid point one run: then as many points as there are
+    workers train at once, each point's runs one at a time on one thread; points with a run for
+    every worker go one after another, each with all the workers."""
+    from concurrent.futures import Future
+
+    driver = load_driver()
+    ran, pools = [], []
+    driver.sweep_point = lambda configs, folder, workers, threads: ran.append((folder, workers, threads))
+
+    class Pool:  # what a process pool would run, run here
+        def __init__(self, max_workers, mp_context):
+            pools.append(max_workers)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, *args):
+            fn(*args)
+            done = Future()
+            done.set_result(None)
+            return done
+
+    driver.ProcessPoolExecutor, driver.WORKERS = Pool, 2
+    driver.sweep_points([(["mult"], "a"), (["mult"], "b"), (["mult"], "c")])
+    assert pools == [2] and ran == [("a", 1, 1), ("b", 1, 1), ("c", 1, 1)]
+    ran.clear(), pools.clear()
+    driver.sweep_points([(["mnl", "tfn"], "a"), (["mnl", "tfn"], "b")])
+    assert pools == [] and ran == [("a", 2, None), ("b", 2, None)]
