@@ -181,10 +181,9 @@ def sweep_points(points: list[tuple[list[RunConfig], Path]]) -> None:
 
 def sweep_point(configs: list[RunConfig], folder: Path, workers: int, threads: int | None) -> None:
     """The runs of one grid point, `workers` at once on `threads` torch threads each (None: as
-    `intense.threads` decides); a run that fails is
-    reported and the selection goes on (one that diverged counts as an infinite validation
-    loss, `selection_runs`; any other is missing, and `selection_gaps` says so until a rerun
-    makes it)."""
+    `intense.threads` decides); a run that fails is reported and the selection goes on (one that
+    diverged counts as an infinite validation loss, `selection_runs`; any other is missing, and
+    `selection_gaps` says so until a rerun makes it)."""
     try:
         sweep(configs, folder, workers=workers, threads=threads)
     except SweepError as err:

@@ -13,7 +13,7 @@ from intense.repro.registry import VERDICTS_FILE
 from intense.repro.store import load_results
 from intense.repro.suites import (
     CONFIRM_SEEDS,
-    ENRICO_VARIANT_SEEDS,
+    ENRICO_VARIANTS,
     FIG4_SEEDS,
     FIG7_LRS,
     PARITY3_LEVERS,
@@ -51,7 +51,7 @@ def test_every_notebook_results_folder_is_committed():
         "avmnist-rebuilt-unimodal",
         "mfeat-unimodal",
         "enrico-mlp",
-        *(enrico_variant_folder(name) for name in ENRICO_VARIANT_SEEDS),
+        *(enrico_variant_folder(name) for name in ENRICO_VARIANTS),
     } <= names
 
 
@@ -89,11 +89,7 @@ def test_run_records_are_complete_and_cover_ten_seeds(folder):
 
 
 def expected_seeds(folder: str) -> int:
-    """10 seeds, but Fig. 4's setting's `FIG4_SEEDS` and each ENRICO variant's
-    `ENRICO_VARIANT_SEEDS`."""
-    variants = {enrico_variant_folder(name): seeds for name, seeds in ENRICO_VARIANT_SEEDS.items()}
-    if folder in variants:
-        return variants[folder]
+    """10 seeds, but Fig. 4's setting's `FIG4_SEEDS`."""
     if folder == fig7_folder(FIG7_LRS[0], "eq3-penalty"):
         return FIG4_SEEDS
     return 10

@@ -61,7 +61,6 @@ __all__ = [
     "MLP_ENCODER",
     "mlp_encoder_configs",
     "ENRICO_VARIANTS",
-    "ENRICO_VARIANT_SEEDS",
     "enrico_variant_folder",
     "enrico_variant_configs",
     "UNIMODAL_MODALITIES",
@@ -187,7 +186,6 @@ def unimodal_configs(dataset: str, n_modalities: int, seeds: int = 10) -> list[R
 # 256 x 128), and an encoder with 4 times the channels (32 in its first block, 8 in the
 # table's), on the table's 10 seeds
 ENRICO_VARIANTS: dict[str, dict[str, Any]] = {"256x128": {"image_size": "256x128"}, "wide": {"encoder_channels": 32}}
-ENRICO_VARIANT_SEEDS = {"256x128": 10, "wide": 10}
 
 
 def enrico_variant_folder(name: str) -> str:
@@ -195,10 +193,9 @@ def enrico_variant_folder(name: str) -> str:
     return f"enrico-{name}"
 
 
-def enrico_variant_configs(name: str, seeds: int | None = None) -> list[RunConfig]:
+def enrico_variant_configs(name: str, seeds: int = 10) -> list[RunConfig]:
     """MNL and InTense on ENRICO with `ENRICO_VARIANTS[name]`, seed by seed (a stopped sweep
-    leaves pairs), otherwise as in `method_configs`."""
-    seeds = ENRICO_VARIANT_SEEDS[name] if seeds is None else seeds
+    leaves pairs), otherwise as in `method_configs` (the table's seeds)."""
     configs = method_configs("enrico", ("mnl", "intense"), seeds, **ENRICO_VARIANTS[name])
     return sorted(configs, key=lambda c: c.seed)
 
