@@ -10,8 +10,10 @@ For ENRICO and AV-MNIST (rebuilt), MulT is built with the settings of the commit
 (`intense.repro.suites`) and copied; both copies train epoch by epoch in turn, on one torch thread,
 each epoch the trainer's training pass (shuffled batches, `intense.train.optimizer_step`) and then
 its validation pass (`intense.train.evaluate`). Recorded: the median wall-clock and CPU seconds of
-a training pass, and the speedups as medians over epochs of the ratio within an epoch pair. The
-machine is shared with other runs: the CPU time of this process's thread is the steadier measure.
+a training pass, and the speedups as medians over epochs of the ratio within an epoch pair: the
+other path's time over the fast path's (above 1: the fast path is faster; with --compile, the
+compiled epoch's time over the eager one's). The machine may be shared with other runs (the
+record keeps its load average): the CPU time of this process's thread is the steadier measure.
 """
 
 from __future__ import annotations

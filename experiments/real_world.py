@@ -28,6 +28,7 @@ import argparse
 import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
@@ -77,6 +78,8 @@ from intense.runs.config import MODELS, RunConfig
 from intense.runs.record import environment, write_json
 from intense.runs.sweep import SweepError, default_workers, up_to_date
 
+# a grid point whose worker process died runs again at most this often (`sweep_points`)
+POINT_RETRIES = 2
 # set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
 WORKERS = 0
 # parity3-levers: only the levers named (default: all; two drivers given different levers run
@@ -147,7 +150,7 @@ def select() -> None:
 
 def confirm(dataset: str, methods: tuple[str, ...]) -> None:
     """Each of `methods`' candidates (`selection_candidates`) on `dataset` at `CONFIRM_SEEDS`,
-    one grid point (folder) at a time."""
+    by grid point (folder), through `sweep_points`."""
     runs = selection_runs(dataset)
     by_point: dict[tuple[float, float], list[str]] = {}
     for method, points in selection_candidates(runs[runs.model.isin(methods)]).items():
@@ -166,17 +169,30 @@ def confirm(dataset: str, methods: tuple[str, ...]) -> None:
 
 def sweep_points(points: list[tuple[list[RunConfig], Path]]) -> None:
     """`sweep_point` of each grid point (its runs, its folder), one point after another; where
-    a point has fewer runs than there are workers (one method selected alone), that many points
+    each point has fewer runs than there are workers (one method selected alone), that many points
     at once instead, each in its own process running its runs one at a time on one thread, so
-    that every worker trains."""
+    that every worker trains. A point whose process died (out of memory, say) is run again, at
+    most `POINT_RETRIES` times, as `sweep` retries a run whose worker died; its finished runs
+    are kept."""
     workers = WORKERS or default_workers()
-    if len(points) < 2 or min(len(configs) for configs, _ in points) >= workers:
+    if len(points) < 2 or max(len(configs) for configs, _ in points) >= workers:
         for configs, folder in points:
             sweep_point(configs, folder, workers, threads=None)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        for done in [pool.submit(sweep_point, configs, folder, 1, 1) for configs, folder in points]:
-            done.result()
+    for _ in range(1 + POINT_RETRIES):
+        died = []
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            running = {pool.submit(sweep_point, configs, folder, 1, 1): (configs, folder) for configs, folder in points}
+            for done, point in running.items():
+                try:
+                    done.result()
+                except BrokenProcessPool:  # this point's process, or another one, died
+                    died.append(point)
+        if not died:
+            return
+        print(f"a worker process died: {len(died)} grid points again", file=sys.stderr)
+        points = died
+    raise SystemExit(f"worker processes kept dying at {', '.join(str(f) for _, f in points)}: see the log above")
 
 
 def sweep_point(configs: list[RunConfig], folder: Path, workers: int, threads: int | None) -> None:
