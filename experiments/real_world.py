@@ -27,10 +27,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
@@ -76,10 +73,8 @@ from intense.repro.suites import (
 from intense.runs import run_file_name, sweep
 from intense.runs.config import MODELS, RunConfig
 from intense.runs.record import environment, write_json
-from intense.runs.sweep import SweepError, default_workers, up_to_date
+from intense.runs.sweep import SweepError, up_to_date
 
-# a grid point whose worker process died runs again at most this often (`sweep_points`)
-POINT_RETRIES = 2
 # set from the command line (`parse`): the sweeps' workers and, per part, the names it runs
 WORKERS = 0
 # parity3-levers: only the levers named (default: all; two drivers given different levers run
@@ -168,40 +163,12 @@ def confirm(dataset: str, methods: tuple[str, ...]) -> None:
 
 
 def sweep_points(points: list[tuple[list[RunConfig], Path]]) -> None:
-    """`sweep_point` of each grid point (its runs, its folder), one point after another; where
-    each point has fewer runs than there are workers (one method selected alone), that many points
-    at once instead, each in its own process running its runs one at a time on one thread, so
-    that every worker trains. A point whose process died (out of memory, say) is run again, at
-    most `POINT_RETRIES` times, as `sweep` retries a run whose worker died; its finished runs
-    are kept."""
-    workers = WORKERS or default_workers()
-    if len(points) < 2 or max(len(configs) for configs, _ in points) >= workers:
-        for configs, folder in points:
-            sweep_point(configs, folder, workers, threads=None)
-        return
-    for _ in range(1 + POINT_RETRIES):
-        died = []
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            running = {pool.submit(sweep_point, configs, folder, 1, 1): (configs, folder) for configs, folder in points}
-            for done, point in running.items():
-                try:
-                    done.result()
-                except BrokenProcessPool:  # this point's process, or another one, died
-                    died.append(point)
-        if not died:
-            return
-        print(f"a worker process died: {len(died)} grid points again", file=sys.stderr)
-        points = died
-    raise SystemExit(f"worker processes kept dying at {', '.join(str(f) for _, f in points)}: see the log above")
-
-
-def sweep_point(configs: list[RunConfig], folder: Path, workers: int, threads: int | None) -> None:
-    """The runs of one grid point, `workers` at once on `threads` torch threads each (None: as
-    `intense.threads` decides); a run that fails is reported and the selection goes on (one that
-    diverged counts as an infinite validation loss, `selection_runs`; any other is missing, and
-    `selection_gaps` says so until a rerun makes it)."""
+    """Every run of the grid points (each point: its runs, its folder) in one sweep, `WORKERS`
+    runs at once whatever the point; a run that fails is reported and the selection goes on (one
+    that diverged counts as an infinite validation loss, `selection_runs`; any other is missing,
+    and `selection_gaps` says so until a rerun makes it)."""
     try:
-        sweep(configs, folder, workers=workers, threads=threads)
+        sweep([(config, folder) for configs, folder in points for config in configs], workers=WORKERS)
     except SweepError as err:
         print(err, file=sys.stderr)
 

@@ -366,7 +366,8 @@ def test_the_reproduction_driver_reads_the_names_after_select_or_unimodal_as_dat
 
 def test_the_driver_confirms_each_methods_candidates_at_the_confirming_seeds_and_goes_on_past_a_failure(capsys):
     """`confirm` runs every candidate of the methods named (none of another method) at each of
-    `CONFIRM_SEEDS`, each grid point's runs into its own folder; a failed run is reported, not raised."""
+    `CONFIRM_SEEDS`, in one sweep of `WORKERS` runs at once whatever the grid point, each run into
+    its grid point's folder; a failed run is reported, not raised."""
     import pandas as pd
 
     from intense.repro.suites import CANDIDATES, CONFIRM_SEEDS, LR_LADDER, selection_candidates, selection_dir
@@ -384,63 +385,17 @@ def test_the_driver_confirms_each_methods_candidates_at_the_confirming_seeds_and
     driver.selection_runs = lambda dataset: runs
     asked = []
 
-    def sweep(configs, folder, workers, threads=None):
-        asked.append((folder, [(c.model, c.lr, c.scheduler_gamma, c.seed) for c in configs]))
-        if len(asked) == 1:
-            raise SweepError(SweepReport(failed={"x.json": "FloatingPointError: training diverged"}), folder)
+    def sweep(runs, workers):
+        asked.append((workers, [(c.model, c.lr, c.scheduler_gamma, c.seed, folder) for c, folder in runs]))
+        raise SweepError(SweepReport(failed={"x.json": "FloatingPointError: training diverged"}))
 
-    driver.sweep, driver.WORKERS = sweep, 1
+    driver.sweep, driver.WORKERS = sweep, 2
     driver.confirm("mfeat", ("mnl", "tfn"))
+    [(workers, configs)] = asked  # one sweep
+    assert workers == 2
     expected = selection_candidates(runs[runs.model != "mro"])
     wanted = {(m, *p, s) for m, points in expected.items() for p in points for s in CONFIRM_SEEDS}
-    assert {run for _, configs in asked for run in configs} == wanted
-    for folder, configs in asked:  # each folder holds the runs of its own grid point
-        assert {selection_dir("mfeat", lr, g) for _, lr, g, _ in configs} == {folder}
+    assert {run[:4] for run in configs} == wanted and len(configs) == len(wanted)
+    for _, lr, g, _, folder in configs:  # each run in its own grid point's folder
+        assert folder == selection_dir("mfeat", lr, g)
     assert "1 of 1 runs failed" in capsys.readouterr().err
-
-
-def test_the_driver_runs_grid_points_side_by_side_where_each_has_fewer_runs_than_workers():
-    """One method selected alone leaves each grid point one run: then as many points as there are
-    workers train at once, each point's runs one at a time on one thread; where any point has a
-    run for every worker, the points go one after another, each with all the workers. A point
-    whose process died runs again in a fresh pool, at most `POINT_RETRIES` times."""
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
-
-    driver = load_driver()
-    ran, pools, deaths = [], [], {}
-    driver.sweep_point = lambda configs, folder, workers, threads: ran.append((folder, workers, threads))
-
-    class Pool:  # what a process pool would run, run here; a point in `deaths` kills its process
-        def __init__(self, max_workers, mp_context):
-            pools.append(max_workers)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def submit(self, fn, configs, folder, *args):
-            done = Future()
-            if deaths.get(folder, 0) > 0:
-                deaths[folder] -= 1
-                done.set_exception(BrokenProcessPool("a worker died"))
-            else:
-                fn(configs, folder, *args)
-                done.set_result(None)
-            return done
-
-    driver.ProcessPoolExecutor, driver.WORKERS = Pool, 2
-    driver.sweep_points([(["mult"], "a"), (["mult"], "b"), (["mult"], "c")])
-    assert pools == [2] and ran == [("a", 1, 1), ("b", 1, 1), ("c", 1, 1)]
-    ran.clear(), pools.clear()
-    driver.sweep_points([(["mnl", "tfn"], "a"), (["mult"], "b")])
-    assert pools == [] and ran == [("a", 2, None), ("b", 2, None)]
-    ran.clear()
-    deaths["b"] = 1  # once: b runs again in a second pool, a is not run twice
-    driver.sweep_points([(["mult"], "a"), (["mult"], "b")])
-    assert pools == [2, 2] and ran == [("a", 1, 1), ("b", 1, 1)]
-    deaths["b"] = driver.POINT_RETRIES + 1  # always: the driver stops and names the point
-    with pytest.raises(SystemExit, match="kept dying at b"):
-        driver.sweep_points([(["mult"], "a"), (["mult"], "b")])

@@ -73,6 +73,27 @@ def test_two_configurations_with_one_record_name_are_refused(tmp_path):
         sweep([with_overrides(TINY, model="mnl"), with_overrides(TINY, model="mnl", lr=0.1)], tmp_path)
 
 
+def test_runs_that_name_their_own_folders_are_written_there_in_one_sweep(tmp_path):
+    """A grid of settings in one sweep: each run names its point's folder, where one record name
+    may recur; a run without a folder, when the sweep has none, is refused before anything runs."""
+    mnl = with_overrides(TINY, model="mnl")
+    runs = [
+        (mnl, tmp_path / "a"),
+        (with_overrides(mnl, lr=0.1), tmp_path / "b"),
+        (with_overrides(mnl, seed=1), tmp_path / "b"),
+    ]
+    report = sweep(runs, workers=2, progress=False)
+    assert sorted(str(p.relative_to(tmp_path)) for p in report.done) == [
+        "a/synthgene-tri_mnl_seed0.json",
+        "b/synthgene-tri_mnl_seed0.json",
+        "b/synthgene-tri_mnl_seed1.json",
+    ]
+    assert json.loads((tmp_path / "b" / "synthgene-tri_mnl_seed0.json").read_text())["config"]["lr"] == 0.1
+    assert len(sweep(runs, progress=False).skipped) == 3
+    with pytest.raises(ValueError, match="no folder for synthgene-tri_mnl_seed0.json"):
+        sweep([mnl], progress=False)
+
+
 def test_a_killed_parallel_sweep_loses_no_finished_run_and_resumes(tmp_path):
     out = tmp_path / "runs"
     command = [

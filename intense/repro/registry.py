@@ -51,6 +51,7 @@ from .suites import (
     FIG7_LRS,
     FIG7_REGIMES,
     LAMBDA_REGIMES,
+    LAMBDA_SOURCES,
     LEARNING_SEEDS,
     PARITY3_DECOY_FOLDER,
     PARITY3_WITH_PAIRS,
@@ -231,8 +232,6 @@ class Reading:
 
 
 # readings shared by several claims
-# where each weight of `suites.LAMBDA_REGIMES` comes from in the paper
-LAMBDA_SOURCES = {"batch-mean-light": "App. G's value for the affect data", "batch-mean": "App. G's synthetic commands"}
 LAMBDA_READING = {  # regime -> its reading
     regime: Reading(
         f"Λ = {weight['reg_param']:g} on the batch-mean loss ({LAMBDA_SOURCES[regime]})",
@@ -242,6 +241,10 @@ LAMBDA_READING = {  # regime -> its reading
     for regime, weight in LAMBDA_REGIMES.items()
 }
 LAMBDA_READINGS = tuple(LAMBDA_READING.values())
+# the weights as prose lists them, each with its source
+LAMBDA_WEIGHTS = word_list(
+    f"{weight['reg_param']:g} ({LAMBDA_SOURCES[regime]})" for regime, weight in LAMBDA_REGIMES.items()
+)
 # Table 1's comparisons counted seed by seed (`claims.above_baselines` with share=True)
 SHARE_OF_SEEDS = (
     "share of seeds where it holds, against half (a collapsed run weighs as one seed, a tie counts against)"

@@ -35,6 +35,7 @@ from .store import RESULTS_DIR, load_runs
 from .style import word_list
 
 __all__ = [
+    "SEEDS",
     "REAL_WORLD",
     "METHODS",
     "MULT_DATASETS",
@@ -90,6 +91,7 @@ __all__ = [
     "FIG3_PAPER_LR",
     "fig3_unimodal_configs",
     "LAMBDA_REGIMES",
+    "LAMBDA_SOURCES",
     "LAMBDA_SEEDS",
     "lambda_regime_parts",
     "PARITY3",
@@ -106,6 +108,8 @@ __all__ = [
     "bias_run",
 ]
 
+# the seeds of a suite's runs, as many as the paper's tables average over (where not said otherwise)
+SEEDS = 10
 # Table 2's columns, in the registry's order, but MulT (it joins on `MULT_DATASETS`)
 METHODS = tuple(name for name, method in MODELS.items() if method.compared and name != "mult")
 # MulT reads sequences: the affect data, and the image data sets read as sequences of image rows
@@ -152,7 +156,7 @@ def table_methods(dataset: str) -> tuple[str, ...]:
     return METHODS + (("mult",) if dataset in MULT_DATASETS else ())
 
 
-def method_configs(dataset: str, methods=METHODS, seeds: int = 10, **changes) -> list[RunConfig]:
+def method_configs(dataset: str, methods=METHODS, seeds: int = SEEDS, **changes) -> list[RunConfig]:
     """`seeds` runs of every method at its own settings."""
     return [
         base_config(dataset, model=m, seed=s, **{**METHOD_OVERRIDES.get(m, {}), **changes})
@@ -166,12 +170,12 @@ def method_configs(dataset: str, methods=METHODS, seeds: int = 10, **changes) ->
 MLP_ENCODER: dict[str, Any] = {"encoder": "mlp", "encoder_channels": 64}
 
 
-def mlp_encoder_configs(dataset: str, seeds: int = 10) -> list[RunConfig]:
+def mlp_encoder_configs(dataset: str, seeds: int = SEEDS) -> list[RunConfig]:
     """MNL and InTense on `dataset` with `MLP_ENCODER`, as in `method_configs`."""
     return method_configs(dataset, ("mnl", "intense"), seeds, **MLP_ENCODER)
 
 
-def unimodal_configs(dataset: str, n_modalities: int, seeds: int = 10) -> list[RunConfig]:
+def unimodal_configs(dataset: str, n_modalities: int, seeds: int = SEEDS) -> list[RunConfig]:
     return [
         base_config(dataset, model="unimodal", modality=m, seed=s)
         for m in range(1, n_modalities + 1)
@@ -193,7 +197,7 @@ def enrico_variant_folder(name: str) -> str:
     return f"enrico-{name}"
 
 
-def enrico_variant_configs(name: str, seeds: int = 10) -> list[RunConfig]:
+def enrico_variant_configs(name: str, seeds: int = SEEDS) -> list[RunConfig]:
     """MNL and InTense on ENRICO with `ENRICO_VARIANTS[name]`, seed by seed (a stopped sweep
     leaves pairs), otherwise as in `method_configs` (the table's seeds)."""
     configs = method_configs("enrico", ("mnl", "intense"), seeds, **ENRICO_VARIANTS[name])
@@ -396,7 +400,7 @@ FIG7_REGIMES: dict[str, dict] = {
 FIG4_SEEDS = 30
 
 
-def fig3_configs(seeds: int = 10, **changes: Any) -> list[RunConfig]:
+def fig3_configs(seeds: int = SEEDS, **changes: Any) -> list[RunConfig]:
     """MNL on SynthGene (Fig. 3), `seeds` seeds, with `changes`."""
     base = RunConfig.for_dataset("synthgene", model="mnl", progress=False, **changes)
     return [with_overrides(base, seed=s) for s in range(seeds)]
@@ -406,7 +410,7 @@ def fig3_configs(seeds: int = 10, **changes: Any) -> list[RunConfig]:
 FIG3_PAPER_LR: dict[str, Any] = {"lr": 1e-3, "encoder_channels": 16}
 
 
-def fig3_unimodal_configs(seeds: int = 10) -> list[RunConfig]:
+def fig3_unimodal_configs(seeds: int = SEEDS) -> list[RunConfig]:
     """One unimodal model per SynthGene modality (the MNL head on one encoder), `seeds` each."""
     modalities = range(1, SYNTHGENE_MODALITIES + 1)
     return [with_overrides(c, model="unimodal", modality=m) for m in modalities for c in fig3_configs(seeds)]
@@ -425,7 +429,7 @@ def fig7_folder(lr: float, regime: str) -> str:
     return "synthgene-tri" + suffix
 
 
-def fig7_configs(lr: float, regime: str, seeds: int = 10) -> list[RunConfig]:
+def fig7_configs(lr: float, regime: str, seeds: int = SEEDS) -> list[RunConfig]:
     """Every model of `FIG7_MODELS` in one arm, `seeds` seeds each (10 in every arm, and
     `FIG4_SEEDS` in Fig. 4's setting: lr 1e-2 under eq. 3's penalty)."""
     base = RunConfig.for_dataset("synthgene-tri", lr=lr, progress=False, **FIG7_REGIMES[regime])
@@ -443,7 +447,7 @@ def synthgene_p_folder(p: float) -> str:
     return f"synthgene-intense-p{p:g}"
 
 
-def synthgene_p_configs(p: float, seeds: int = 10) -> list[RunConfig]:
+def synthgene_p_configs(p: float, seeds: int = SEEDS) -> list[RunConfig]:
     """InTense (every pairwise interaction of the ten modalities) on SynthGene at `p`."""
     base = RunConfig.for_dataset("synthgene", model="intense", max_order=2, p=p, progress=False)
     return [with_overrides(base, seed=s) for s in range(seeds)]
@@ -453,17 +457,20 @@ def synthgene_p_configs(p: float, seeds: int = 10) -> list[RunConfig]:
 
 # Eq. 3's reading (Lambda = 0.05 over the n training samples, every chapter's) leaves the
 # penalty nearly inert on the synthetic data. The synthetic relevance claims (Fig. 3, 4, 7 and
-# p) are also run where it shapes the scores, each weight on the batch-mean loss: the paper's
-# 0.05 (also App. G's synthetic commands' --reg-param) and a lighter 0.01 (App. G's value for the
-# affect data)
+# p) are also run where it shapes the scores, each weight on the batch-mean loss
 LAMBDA_REGIMES: dict[str, dict[str, float]] = {
     "batch-mean-light": {"reg_param": 0.01},
     "batch-mean": {"reg_param": PAPER_LAMBDA},
 }
+# where each weight comes from in the paper (the book names it beside the weight)
+LAMBDA_SOURCES = {
+    "batch-mean-light": "App. G's value for the affect data",
+    "batch-mean": "App. G's synthetic commands",
+}
 
 
 # seeds of each run of the other penalty weights
-LAMBDA_SEEDS = 10
+LAMBDA_SEEDS = SEEDS
 
 
 def lambda_regime_parts(regime: str, seeds: int = LAMBDA_SEEDS) -> dict[str, list[RunConfig]]:
@@ -563,7 +570,7 @@ PARITY3: dict[str, Any] = {"interacting": [1, 2, 3], "n_modalities": 4}
 PARITY3_MODELS = ("intense", "intense-naive")  # IterBN and the all-factor naive normalisation
 
 
-def parity3_configs(seeds: int = 10) -> list[RunConfig]:
+def parity3_configs(seeds: int = SEEDS) -> list[RunConfig]:
     """IterBN and the all-factor naive scheme on the order-3 parity, `seeds` seeds each."""
     return [with_overrides(c, model=m) for m in PARITY3_MODELS for c in _parity3_configs({"seeds": seeds})]
 

@@ -1,5 +1,6 @@
 """Resumable sweeps: run every configuration whose record is not yet written, one after
-another, in parallel processes on this machine, or as tasks on a Ray cluster.
+another, in parallel processes on this machine, or as tasks on a Ray cluster. The records go to
+one folder, or each run names its own (a grid of settings, one folder per point, in one sweep).
 
 Whatever the backend, the driver (this process) writes each record atomically under its own
 name (`run_file_name`) as soon as its run finishes, so that
@@ -145,7 +146,7 @@ class SweepReport:
 
     done: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # record name -> error
+    failed: dict[str, str] = field(default_factory=dict)  # record path -> error
     seconds: float = 0.0
 
     @property
@@ -156,12 +157,12 @@ class SweepReport:
 class SweepError(RuntimeError):
     """Some runs of a sweep raised; the others finished and were written."""
 
-    def __init__(self, report: SweepReport, failed_dir: Path) -> None:
+    def __init__(self, report: SweepReport) -> None:
         self.report = report
-        lines = [f"  {name}: {error.strip().splitlines()[-1]}" for name, error in report.failed.items()]
+        lines = [f"  {path}: {error.strip().splitlines()[-1]}" for path, error in report.failed.items()]
         super().__init__(
             f"{len(report.failed)} of {len(report.failed) + len(report.done)} runs failed "
-            f"(tracebacks in {failed_dir}; rerunning the sweep retries them):\n" + "\n".join(lines)
+            "(tracebacks in failed/ beside their records; rerunning the sweep retries them):\n" + "\n".join(lines)
         )
 
 
@@ -188,18 +189,18 @@ def _guarded(config: RunConfig, threads: int) -> tuple[str, Any]:
     return _attempt(replace(config, progress=False))
 
 
-# --- backends: each yields (config, outcome) as runs finish --------------------------------
+# --- backends: each yields (index of the config, outcome) as runs finish --------------------
 
 
-def _serial(configs: list[RunConfig], threads: int | None) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+def _serial(configs: list[RunConfig], threads: int | None) -> Iterator[tuple[int, tuple[str, Any]]]:
     use_threads(threads)
-    for config in configs:
-        yield config, _attempt(config)
+    for i, config in enumerate(configs):
+        yield i, _attempt(config)
 
 
 def _local(
     configs: list[RunConfig], workers: int, threads: int | None, retries: int
-) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+) -> Iterator[tuple[int, tuple[str, Any]]]:
     """Runs in `workers` spawned processes (fresh interpreters: no torch state inherited from
     the driver), each with `threads` torch threads, by default cores / workers. When a worker process dies (e.g. out
     of memory) the pool breaks and every run in it fails with it; those runs go to a new pool,
@@ -223,13 +224,13 @@ def _local(
                             broken.append(i)
                             continue
                         outcome = ("error", traceback.format_exc())
-                    yield configs[i], outcome
+                    yield i, outcome
         queue = broken
 
 
 def _ray(
     configs: list[RunConfig], workers: int, threads: int | None, address: str | None, gpus: float, retries: int
-) -> Iterator[tuple[RunConfig, tuple[str, Any]]]:
+) -> Iterator[tuple[int, tuple[str, Any]]]:
     """Each run a Ray task asking for `threads` CPUs (by default one), one torch thread per CPU,
     and `gpus` GPUs."""
     threads = thread_count(threads, workers=cores())  # one of as many tasks as a node has CPUs
@@ -255,23 +256,28 @@ def _ray(
             ) from err
     # max_retries: a task whose worker died is retried; an exception in the run is not (it is reported)
     task = ray.remote(num_cpus=threads, num_gpus=gpus, max_retries=retries)(_guarded)
-    pending = {task.remote(c, threads): c for c in configs}
+    pending = {task.remote(c, threads): i for i, c in enumerate(configs)}
     while pending:
         ready, _ = ray.wait(list(pending), num_returns=1)
         for ref in ready:
-            config = pending.pop(ref)
+            i = pending.pop(ref)
             try:
-                yield config, ray.get(ref)
+                yield i, ray.get(ref)
             except Exception:  # the worker died more often than `retries`
-                yield config, ("error", traceback.format_exc())
+                yield i, ("error", traceback.format_exc())
 
 
 # --- the driver ----------------------------------------------------------------------------
 
 
+def _shown(path: Path) -> str:
+    """A record as the log names it: its folder and file."""
+    return f"{path.parent.name}/{path.name}"
+
+
 def sweep(
-    configs: Iterable[RunConfig],
-    out_dir: str | Path,
+    configs: Iterable[RunConfig | tuple[RunConfig, str | Path]],
+    out_dir: str | Path | None = None,
     *,
     workers: int = 1,
     threads: int | None = None,
@@ -281,7 +287,10 @@ def sweep(
     retries: int = 2,
     progress: bool = True,
 ) -> SweepReport:
-    """Run every config whose record is not yet in `out_dir`; rerunning resumes a killed sweep.
+    """Run every config whose record is not yet in its folder; rerunning resumes a killed sweep.
+
+    `configs`: each a config, whose record goes to `out_dir`, or a (config, folder) pair, whose
+    record goes to that folder (e.g. one folder per point of a grid of settings).
 
     `workers`: runs at once (0: one per core). `threads`: torch threads of each run (default:
     `intense.threads`' rule, e.g. cores / workers). `backend`: "local" (processes on this machine;
@@ -300,24 +309,28 @@ def sweep(
         if value < 0:
             raise ValueError(f"{name} (--{name.replace('_', '-')}) must be >= 0 ({meaning}), got {value}")
     workers = workers or default_workers()
-    out_dir, failed_dir = Path(out_dir), Path(out_dir) / "failed"
-    report, todo, names = SweepReport(), [], set()
+    report, todo, paths, seen = SweepReport(), [], [], set()
     start = time.perf_counter()
-    for config in configs:
-        path = out_dir / run_file_name(config)
-        if path.name in names:
+    for item in configs:
+        config, folder = item if isinstance(item, tuple) else (item, out_dir)
+        if folder is None:
+            raise ValueError(f"no folder for {run_file_name(config)}: give out_dir, or a (config, folder) pair")
+        path = Path(folder) / run_file_name(config)
+        name = _shown(path)
+        if path in seen:
             raise ValueError(
-                f"two configurations of this sweep write {path.name}: they differ in a setting "
-                "that the record's name does not show; sweep them into different folders"
+                f"two configurations of this sweep write {path.name} in {path.parent}: they differ in a "
+                "setting that the record's name does not show; sweep them into different folders"
             )
-        names.add(path.name)
+        seen.add(path)
         if up_to_date(path, config):
-            print(f"skip {path.name} (finished earlier)")
+            print(f"skip {name} (finished earlier)")
             report.skipped.append(path)
         else:
             if finished(path):
-                print(f"redo {path.name}: its record was made with other {', '.join(stale_settings(path, config))}")
+                print(f"redo {name}: its record was made with other {', '.join(stale_settings(path, config))}")
             todo.append(config)
+            paths.append(path)
     if backend == "ray":
         outcomes = _ray(todo, workers, threads, address, gpus_per_run, retries)
     elif workers == 1:
@@ -325,24 +338,23 @@ def sweep(
     else:
         outcomes = _local(todo, min(workers, max(1, len(todo))), threads, retries)
     bar = tqdm(total=len(todo), desc=f"sweep ({backend}, {workers} workers)", disable=not progress or len(todo) < 2)
-    for config, (status, payload) in outcomes:
-        path = out_dir / run_file_name(config)
+    for i, (status, payload) in outcomes:
+        path, failed = paths[i], paths[i].parent / "failed" / paths[i].name
+        name = _shown(path)
         if status == "ok":
             write_json(path, payload)
-            (failed_dir / path.name).unlink(missing_ok=True)
+            failed.unlink(missing_ok=True)
             report.done.append(path)
             reason = why_not_learned(payload)
             flag = f" (DID NOT LEARN: {reason})" if reason else ""
-            tqdm.write(f"done {path.name}: test accuracy {payload['test']['accuracy']:.3f}{flag}")
+            tqdm.write(f"done {name}: test accuracy {payload['test']['accuracy']:.3f}{flag}")
         else:
-            write_json(
-                failed_dir / path.name, {"config": asdict(config), "error": payload, "environment": environment()}
-            )
-            report.failed[path.name] = payload
-            tqdm.write(f"FAILED {path.name}: {payload.strip().splitlines()[-1]}")
+            write_json(failed, {"config": asdict(todo[i]), "error": payload, "environment": environment()})
+            report.failed[str(path)] = payload
+            tqdm.write(f"FAILED {name}: {payload.strip().splitlines()[-1]}")
         bar.update()
     bar.close()
     report.seconds = time.perf_counter() - start
     if report.failed:
-        raise SweepError(report, failed_dir)
+        raise SweepError(report)
     return report
