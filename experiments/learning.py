@@ -11,7 +11,7 @@ the synthetic chapters' settings (lr 1e-2, 64 channels, 20 epochs, 10 000 sample
 
 Resumable; records in results/learning/<setting>-<arm>/.
 
-    python experiments/learning.py                 # every setting and arm, 10 seeds
+    python experiments/learning.py                 # every setting and arm, suites.SEEDS seeds
     python experiments/learning.py --seeds 4 --arms batch-mean-lambda eq3-lambda --workers 2
 """
 
@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 
 from intense.repro.store import RESULTS_DIR
-from intense.repro.suites import LEARNING_ARMS, LEARNING_SETTINGS, learning_configs
+from intense.repro.suites import LEARNING_ARMS, LEARNING_SETTINGS, SEEDS, learning_configs
 from intense.runs import sweep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--workers", type=int, default=0, help="runs at once (0: one per core)")
     parser.add_argument("--settings", nargs="+", default=list(LEARNING_SETTINGS), choices=list(LEARNING_SETTINGS))
     parser.add_argument("--arms", nargs="+", default=list(LEARNING_ARMS), choices=list(LEARNING_ARMS))

@@ -46,6 +46,7 @@ from intense.repro.suites import (
     PARITY3_DECOY_FOLDER,
     PARITY3_LEVERS,
     SCREEN_SEED,
+    SEEDS,
     SELECTED,
     SYNTHGENE_PS,
     UNIMODAL_MODALITIES,
@@ -229,13 +230,11 @@ PARTS = {
     # two seeds at a time (one per worker) for every p, so that a stopped sweep leaves arms of
     # equal size
     "synthgene-p": lambda: [
-        part(synthgene_p_configs(p, 10)[s : s + 2], synthgene_p_folder(p))
-        for s in range(0, 10, 2)
-        for p in SYNTHGENE_PS
+        part(synthgene_p_configs(p)[s : s + 2], synthgene_p_folder(p)) for s in range(0, SEEDS, 2) for p in SYNTHGENE_PS
     ],
     "parity3-decoy": lambda: part(parity3_decoy_configs(), PARITY3_DECOY_FOLDER),
     "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
-    # each real data set's table: every method of `table_methods`, 10 seeds
+    # each real data set's table: every method of `table_methods`, `SEEDS` seeds
     **{d: partial(real_data, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},
     "unimodal": lambda: [real_data(f"{d}-unimodal") for d in UNIMODAL_MODALITIES if d in DATASETS],
     "enrico-variants": lambda: [real_data(enrico_variant_folder(v)) for v in VARIANTS],

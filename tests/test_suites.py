@@ -277,3 +277,13 @@ def test_each_enrico_variant_changes_one_setting_and_runs_seed_by_seed():
         for config in variant:
             changed = {k: v for k, v in asdict(config).items() if v != asdict(table[(config.model, config.seed)])[k]}
             assert changed == changes
+
+
+def test_each_weight_of_the_penalty_names_its_source_and_the_prose_lists_them_all():
+    from intense.repro.registry import LAMBDA_READING, LAMBDA_WEIGHTS
+    from intense.repro.suites import LAMBDA_REGIMES, LAMBDA_SOURCES
+
+    assert LAMBDA_SOURCES.keys() == LAMBDA_REGIMES.keys() == LAMBDA_READING.keys()
+    for regime, weight in LAMBDA_REGIMES.items():
+        assert f"{weight['reg_param']:g} ({LAMBDA_SOURCES[regime]})" in LAMBDA_WEIGHTS
+        assert LAMBDA_SOURCES[regime] in LAMBDA_READING[regime].name

@@ -75,23 +75,30 @@ def test_two_configurations_with_one_record_name_are_refused(tmp_path):
 
 def test_runs_that_name_their_own_folders_are_written_there_in_one_sweep(tmp_path):
     """A grid of settings in one sweep: each run names its point's folder, where one record name
-    may recur; a run without a folder, when the sweep has none, is refused before anything runs."""
+    may recur; a failing run's traceback goes to failed/ in its own folder."""
     mnl = with_overrides(TINY, model="mnl")
-    runs = [
-        (mnl, tmp_path / "a"),
-        (with_overrides(mnl, lr=0.1), tmp_path / "b"),
-        (with_overrides(mnl, seed=1), tmp_path / "b"),
-    ]
-    report = sweep(runs, workers=2, progress=False)
-    assert sorted(str(p.relative_to(tmp_path)) for p in report.done) == [
+    broken = with_overrides(TINY, dataset="humor", data_root=str(tmp_path / "nowhere"))  # no data there
+    runs = [(mnl, tmp_path / "a"), (with_overrides(mnl, lr=0.1), tmp_path / "b"), (broken, tmp_path / "b")]
+    with pytest.raises(SweepError, match="1 of 3 runs failed") as caught:
+        sweep(runs, workers=2, progress=False)
+    assert sorted(str(p.relative_to(tmp_path)) for p in caught.value.report.done) == [
         "a/synthgene-tri_mnl_seed0.json",
         "b/synthgene-tri_mnl_seed0.json",
-        "b/synthgene-tri_mnl_seed1.json",
     ]
     assert json.loads((tmp_path / "b" / "synthgene-tri_mnl_seed0.json").read_text())["config"]["lr"] == 0.1
-    assert len(sweep(runs, progress=False).skipped) == 3
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("*/failed/*.json")) == [
+        "b/failed/humor_intense_seed0.json"
+    ]
+    assert len(sweep(runs[:2], progress=False).skipped) == 2  # resumed: nothing runs again
+
+
+def test_a_sweep_refuses_two_runs_of_one_record_and_a_run_without_a_folder_before_running_any(tmp_path):
+    mnl, first = with_overrides(TINY, model="mnl"), (with_overrides(TINY, model="intense"), tmp_path / "a")
+    with pytest.raises(ValueError, match="write synthgene-tri_mnl_seed0.json in"):
+        sweep([first, (mnl, tmp_path / "a"), (with_overrides(mnl, lr=0.1), tmp_path / "b" / ".." / "a")])
     with pytest.raises(ValueError, match="no folder for synthgene-tri_mnl_seed0.json"):
-        sweep([mnl], progress=False)
+        sweep([first, mnl], progress=False)
+    assert not (tmp_path / "a").exists()
 
 
 def test_a_killed_parallel_sweep_loses_no_finished_run_and_resumes(tmp_path):

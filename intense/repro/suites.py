@@ -188,7 +188,7 @@ def unimodal_configs(dataset: str, n_modalities: int, seeds: int = SEEDS) -> lis
 # learning rates chosen at 64 x 32), by name: MultiBench's image size (the LeNet-style encoder
 # grows with its input: 3 blocks at 64 x 32; a strided first convolution and 4 blocks at
 # 256 x 128), and an encoder with 4 times the channels (32 in its first block, 8 in the
-# table's), on the table's 10 seeds
+# table's), on the table's `SEEDS` seeds
 ENRICO_VARIANTS: dict[str, dict[str, Any]] = {"256x128": {"image_size": "256x128"}, "wide": {"encoder_channels": 32}}
 
 
@@ -396,7 +396,7 @@ FIG7_REGIMES: dict[str, dict] = {
 
 
 # Fig. 4's setting (our lr, eq. 3's penalty): IterBN, both naive schemes and MultiRoute at 30
-# seeds, so that a learn rate and a "1x2 on top" share each rest on 30; the other arms at 10
+# seeds, so that a learn rate and a "1x2 on top" share each rest on 30; the other arms at `SEEDS`
 FIG4_SEEDS = 30
 
 
@@ -430,7 +430,7 @@ def fig7_folder(lr: float, regime: str) -> str:
 
 
 def fig7_configs(lr: float, regime: str, seeds: int = SEEDS) -> list[RunConfig]:
-    """Every model of `FIG7_MODELS` in one arm, `seeds` seeds each (10 in every arm, and
+    """Every model of `FIG7_MODELS` in one arm, `seeds` seeds each (`SEEDS` in every arm, and
     `FIG4_SEEDS` in Fig. 4's setting: lr 1e-2 under eq. 3's penalty)."""
     base = RunConfig.for_dataset("synthgene-tri", lr=lr, progress=False, **FIG7_REGIMES[regime])
     return [with_overrides(base, model=m, seed=s) for m in FIG7_MODELS for s in range(seeds)]
@@ -463,7 +463,7 @@ LAMBDA_REGIMES: dict[str, dict[str, float]] = {
     "batch-mean": {"reg_param": PAPER_LAMBDA},
 }
 # where each weight comes from in the paper (the book names it beside the weight)
-LAMBDA_SOURCES = {
+LAMBDA_SOURCES: dict[str, str] = {
     "batch-mean-light": "App. G's value for the affect data",
     "batch-mean": "App. G's synthetic commands",
 }
@@ -507,10 +507,10 @@ LEARNING_ARMS: dict[str, dict] = {
 }
 
 
-# the seeds of each setting's arms: eq. 3's reading, every chapter's, at 10; the rest a pilot
+# the seeds of each setting's arms: eq. 3's reading, every chapter's, at `SEEDS`; the rest a pilot
 LEARNING_SEEDS: dict[str, dict[str, int]] = {
-    "parity12-m4-order4": {"batch-mean-lambda": 4, "equal-norm": 4, "eq3-lambda": 10},
-    "parity12-m5-order3": {"batch-mean-lambda": 4, "eq3-lambda": 10},
+    "parity12-m4-order4": {"batch-mean-lambda": 4, "equal-norm": 4, "eq3-lambda": SEEDS},
+    "parity12-m5-order3": {"batch-mean-lambda": 4, "eq3-lambda": SEEDS},
 }
 
 
@@ -537,12 +537,12 @@ def learning_configs(setting: str, arm: str, seeds: int) -> list[RunConfig]:
 # (interactions up to order 3, a smaller projection), fewer competing blocks (the three-way
 # blocks only; the true block with the pairs of its modalities), and the true block alone (no
 # other interaction to fit noise with), with more samples or a slower schedule; the lever with
-# competing blocks that learned at seed 0 runs at 10 seeds, so that it gets a verdict
+# competing blocks that learned at seed 0 runs at `SEEDS` seeds, so that it gets a verdict
 PARITY3_LEVERS: dict[str, dict] = {
     "4x-samples-order3": {"seeds": 1, "n_samples": 40_000, "max_order": 3},
     "4x-samples-order3-dim4": {"seeds": 1, "n_samples": 40_000, "max_order": 3, "tf_latent_dim": 4},
     "4x-samples-triples": {"seeds": 1, "n_samples": 40_000, "interactions": ["123", "124", "134", "234"]},
-    "4x-samples-true-block-and-pairs": {"seeds": 10, "n_samples": 40_000, "interactions": ["12", "13", "23", "123"]},
+    "4x-samples-true-block-and-pairs": {"seeds": SEEDS, "n_samples": 40_000, "interactions": ["12", "13", "23", "123"]},
     "true-block-only": {"seeds": 1, "interactions": ["123"]},
     "true-block-only-4x-samples": {"seeds": 1, "interactions": ["123"], "n_samples": 40_000},
     "true-block-only-slow": {"seeds": 1, "interactions": ["123"], "lr": 1e-3, "scheduler_gamma": 1.0, "epochs": 40},
@@ -552,7 +552,7 @@ PARITY3_WITH_PAIRS = "4x-samples-true-block-and-pairs"
 # its control: the same with a decoy, a three-way block of the true block's size among three
 # modalities that carry no signal (M4-M6), so that eq. 4's size prior favours neither
 PARITY3_DECOY: dict = {
-    "seeds": 10,
+    "seeds": SEEDS,
     "n_samples": 40_000,
     "n_modalities": 6,
     "interactions": ["12", "13", "23", "123", "456"],

@@ -146,7 +146,7 @@ class SweepReport:
 
     done: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # record path -> error
+    failed: dict[Path, str] = field(default_factory=dict)  # record -> error
     seconds: float = 0.0
 
     @property
@@ -159,7 +159,7 @@ class SweepError(RuntimeError):
 
     def __init__(self, report: SweepReport) -> None:
         self.report = report
-        lines = [f"  {path}: {error.strip().splitlines()[-1]}" for path, error in report.failed.items()]
+        lines = [f"  {_shown(Path(path))}: {error.strip().splitlines()[-1]}" for path, error in report.failed.items()]
         super().__init__(
             f"{len(report.failed)} of {len(report.failed) + len(report.done)} runs failed "
             "(tracebacks in failed/ beside their records; rerunning the sweep retries them):\n" + "\n".join(lines)
@@ -272,7 +272,7 @@ def _ray(
 
 def _shown(path: Path) -> str:
     """A record as the log names it: its folder and file."""
-    return f"{path.parent.name}/{path.name}"
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def sweep(
@@ -314,8 +314,8 @@ def sweep(
     for item in configs:
         config, folder = item if isinstance(item, tuple) else (item, out_dir)
         if folder is None:
-            raise ValueError(f"no folder for {run_file_name(config)}: give out_dir, or a (config, folder) pair")
-        path = Path(folder) / run_file_name(config)
+            raise ValueError(f"no folder for {run_file_name(config)}: give out_dir, or pair the config with a folder")
+        path = Path(os.path.abspath(Path(folder) / run_file_name(config)))  # one spelling of each record
         name = _shown(path)
         if path in seen:
             raise ValueError(
@@ -350,7 +350,7 @@ def sweep(
             tqdm.write(f"done {name}: test accuracy {payload['test']['accuracy']:.3f}{flag}")
         else:
             write_json(failed, {"config": asdict(todo[i]), "error": payload, "environment": environment()})
-            report.failed[str(path)] = payload
+            report.failed[path] = payload
             tqdm.write(f"FAILED {name}: {payload.strip().splitlines()[-1]}")
         bar.update()
     bar.close()
