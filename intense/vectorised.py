@@ -34,7 +34,7 @@ import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -43,11 +43,22 @@ from .norms import VBN, IteratedPairwiseNorm, IterBN, NaiveInteractionNorm, Plai
 
 if TYPE_CHECKING:
     from .fusion import FusionHead
-    from .models import InTense
 
 __all__ = ["FusionPlan", "CLOSURE", "Centre", "segment_vbn", "stacked_vbn", "outer"]
 
 Unit = tuple[int | None, tuple[int, ...]]
+
+
+class FusionModules(Protocol):
+    """What a plan reads of an InTense model (`intense.models.InTense`): its modules and mode."""
+
+    modality_norms: nn.ModuleList  # VBN of each modality
+    projections: nn.ModuleDict  # each involved modality's linear map to the latent width r
+    interaction_norms: nn.ModuleList  # each interaction's norm (IterBN, a naive scheme or none)
+    head: FusionHead  # the fusion layer, eq. 8
+    training: bool
+
+
 Rows = Tensor | slice | None  # rows of a stacked table: any (gathered), a range (a view), or all
 
 # which units a scheme builds an interaction I from: every non-empty subset (eq. 9 needs all their
@@ -285,7 +296,7 @@ class FusionPlan:
         return self._segments[key]
 
     # ----------------------------------------------------------------------------------
-    def blocks(self, model: InTense, features: Sequence[Tensor]) -> list[Tensor]:
+    def blocks(self, model: FusionModules, features: Sequence[Tensor]) -> list[Tensor]:
         """The fusion layer's inputs, as `InTense.reference_blocks` returns them: VBN(f^m) for
         each modality (B, d_m), then each interaction's block (B, r, ..., r) (views of the stacks)."""
         modalities, out = self.stacks(model, features)
@@ -296,7 +307,7 @@ class FusionPlan:
         blocks += [next(stacks[k]).t().view(-1, *[r] * k) for k, _ in self.output]  # (B, r, ..., r)
         return blocks
 
-    def fuse(self, model: InTense, features: Sequence[Tensor]) -> Tensor:
+    def fuse(self, model: FusionModules, features: Sequence[Tensor]) -> Tensor:
         """head(blocks(...)), eq. 8, without concatenating the blocks: the fusion layer's columns of
         the blocks of each order applied to their stack, (B, r^k) per block never transposed."""
         modalities, out = self.stacks(model, features)
@@ -322,7 +333,7 @@ class FusionPlan:
         return self._head_columns[k]
 
     def stacks(
-        self, model: InTense, features: Sequence[Tensor]
+        self, model: FusionModules, features: Sequence[Tensor]
     ) -> tuple[Tensor, dict[int, tuple[Tensor, Tensor | None]]]:
         """VBN(f^m) of every modality side by side (B, sum d_m), and the blocks of each order k,
         stacked batch last, {k: (n_k, r^k, B)} in the order of `of_order[k]`, each with the divisor
