@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["FusionPlan", "CLOSURE", "Centre", "segment_vbn", "stacked_vbn", "outer"]
 
 Unit = tuple[int | None, tuple[int, ...]]
+Rows = Tensor | slice | None  # rows of a stacked table: any (gathered), a range (a view), or all
 
 
 class FusionModules(Protocol):
@@ -58,8 +59,6 @@ class FusionModules(Protocol):
     head: FusionHead  # the fusion layer, eq. 8
     training: bool
 
-
-Rows = Tensor | slice | None  # rows of a stacked table: any (gathered), a range (a view), or all
 
 # which units a scheme builds an interaction I from: every non-empty subset (eq. 9 needs all their
 # moments), or each factor and each prefix I[:2], I[:3], .. (products folded one factor at a time)

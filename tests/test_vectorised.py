@@ -95,3 +95,16 @@ def test_train_mode_still_needs_two_samples():
     model, _ = _pair(3, torch.float32)
     with pytest.raises(ValueError, match="at least 2 samples"):
         model([torch.randn(1, 4) for _ in range(3)])
+
+
+def test_an_intense_model_has_every_part_that_a_fusion_plan_reads():
+    """`FusionModules` names what `FusionPlan` reads of a model; InTense has each, of its type."""
+    import typing
+
+    from intense.fusion import FusionHead
+    from intense.vectorised import FusionModules
+
+    model, _ = _pair(3, torch.float32, max_order=3)
+    names = {"FusionHead": FusionHead, "nn": torch.nn}  # what the protocol's annotations name
+    for name, kind in typing.get_type_hints(FusionModules, names).items():
+        assert isinstance(getattr(model, name), kind), name
