@@ -46,7 +46,6 @@ from intense.repro.suites import (
     PARITY3_DECOY_FOLDER,
     PARITY3_LEVERS,
     SCREEN_SEED,
-    SEEDS,
     SELECTED,
     SYNTHGENE_PS,
     UNIMODAL_MODALITIES,
@@ -101,6 +100,13 @@ def fig4() -> None:
 
 def part(configs, folder: str) -> None:
     sweep(configs, RESULTS_DIR / folder, workers=WORKERS)
+
+
+def parts(folders: dict[str, list[RunConfig]]) -> None:
+    """The runs of several results folders (relative to results/) in one sweep, seed by seed, so
+    that a stopped sweep leaves the folders' arms of equal size."""
+    runs = [(config, RESULTS_DIR / folder) for folder, configs in folders.items() for config in configs]
+    sweep(sorted(runs, key=lambda run: run[0].seed), workers=WORKERS)
 
 
 def real_data(folder: str) -> None:
@@ -224,16 +230,10 @@ PARTS = {
     "select": select,
     "write-choices": write_choices,
     "fig4": fig4,
-    "lambda": lambda: [
-        part(configs, folder) for regime in REGIMES for folder, configs in lambda_regime_parts(regime).items()
-    ],
-    # two seeds at a time (one per worker) for every p, so that a stopped sweep leaves arms of
-    # equal size
-    "synthgene-p": lambda: [
-        part(synthgene_p_configs(p)[s : s + 2], synthgene_p_folder(p)) for s in range(0, SEEDS, 2) for p in SYNTHGENE_PS
-    ],
+    "lambda": lambda: parts({f: configs for regime in REGIMES for f, configs in lambda_regime_parts(regime).items()}),
+    "synthgene-p": lambda: parts({synthgene_p_folder(p): synthgene_p_configs(p) for p in SYNTHGENE_PS}),
     "parity3-decoy": lambda: part(parity3_decoy_configs(), PARITY3_DECOY_FOLDER),
-    "parity3-levers": lambda: [part(parity3_lever_configs(lever), parity3_lever_folder(lever)) for lever in LEVERS],
+    "parity3-levers": lambda: parts({parity3_lever_folder(lever): parity3_lever_configs(lever) for lever in LEVERS}),
     # each real data set's table: every method of `table_methods`, `SEEDS` seeds
     **{d: partial(real_data, d) for d in ("mfeat", "enrico", "avmnist-rebuilt")},
     "unimodal": lambda: [real_data(f"{d}-unimodal") for d in UNIMODAL_MODALITIES if d in DATASETS],
