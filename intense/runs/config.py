@@ -235,7 +235,7 @@ CHOSEN_SETTINGS: dict[str, dict[str, dict[str, float]]] = {
         "mnl": {"lr": 0.005, "scheduler_gamma": 0.95},
         "mro": {"lr": 0.005, "scheduler_gamma": 0.95},
         "multiroute": {"lr": 0.05, "scheduler_gamma": 0.95},
-        "mult": {"lr": 0.005, "scheduler_gamma": 0.9},  # its 20-epoch selection: to be rerun
+        "mult": {"lr": 0.001, "scheduler_gamma": 1.0},  # provisional: its selection is running (selection_gaps)
         "tfn": {"lr": 0.01, "scheduler_gamma": 0.95},
     },
     "mfeat": {
